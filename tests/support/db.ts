@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import postgres from 'postgres';
+import { applySchema } from '../../src/local/schema.ts';
+
+/** Claims as PostgREST would set them for a request. */
+export type Claims = { sub?: string; role: 'anon' | 'authenticated' | 'service_role'; [k: string]: unknown };
+export type Query = <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
+
+/** A freshly built database (platform bootstrap + migrations) on one of the two engines. */
+export interface TestDb {
+  engine: 'postgres' | 'pglite';
+  /** As the owner (superuser), outside RLS. */
+  query: Query;
+  /** In one transaction with role and claims set transaction-locally, as PostgREST does. */
+  as<T>(claims: Claims, fn: (query: Query) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const setClaims = `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)`;
+
+export async function createPostgresDb(): Promise<TestDb & { url: string; sql: postgres.Sql }> {
+  const name = `inbox_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const sql = postgres(url.toString(), { max: 10, onnotice: () => {} });
+  await applySchema((text) => sql.unsafe(text));
+  return {
+    engine: 'postgres',
+    url: url.toString(),
+    sql,
+    query: (text, params = []) => sql.unsafe(text, params as never[]) as never,
+    as: (claims, fn) =>
+      sql.begin(async (tx) => {
+        await tx.unsafe(setClaims, [claims.role, JSON.stringify(claims)]);
+        return fn((text, params = []) => tx.unsafe(text, params as never[]) as never);
+      }) as never,
+    async close() {
+      await sql.end();
+      const dropper = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      await dropper.unsafe(`drop database if exists ${name} with (force)`);
+      await dropper.end();
+    },
+  };
+}
+
+export async function createPgliteDb(): Promise<TestDb & { pg: PGlite }> {
+  const pg = await PGlite.create();
+  await applySchema((text) => pg.exec(text));
+  const run = (db: Pick<PGlite, 'query'>): Query => async (text, params = []) =>
+    (await db.query(text, params)).rows as never;
+  return {
+    engine: 'pglite',
+    pg,
+    query: run(pg),
+    as: (claims, fn) =>
+      pg.transaction(async (tx) => {
+        await tx.query(setClaims, [claims.role, JSON.stringify(claims)]);
+        return fn(run(tx));
+      }),
+    close: () => pg.close(),
+  };
+}
+
+export async function addUser(db: TestDb, email = `${randomUUID()}@example.test`): Promise<string> {
+  const id = randomUUID();
+  await db.query('insert into auth.users (id, email, aud, role) values ($1, $2, $3, $3)', [
+    id,
+    email,
+    'authenticated',
+  ]);
+  return id;
+}
+
+export const user = (sub: string, extra: Record<string, unknown> = {}): Claims => ({
+  sub,
+  role: 'authenticated',
+  ...extra,
+});
+export const service: Claims = { role: 'service_role' };
+export const anon: Claims = { role: 'anon' };
