@@ -273,6 +273,7 @@ begin
   select v_conv.id, x, 'member', v_uid from unnest(v_others) x;
 
   return jsonb_build_object(
+    'user_id', v_uid,
     'conversation', private.conversation_summary(v_conv),
     'recipients', private.recipients(v_conv)
   );
@@ -290,6 +291,7 @@ begin
   select c.* into v_conv from public.conversations c where c.id = chat_join.chat_id for update;
   if found and private.is_member(v_conv.id) then
     return jsonb_build_object(
+      'user_id', v_uid,
       'joined', false,
       'conversation', private.conversation_summary(v_conv),
       'recipients', private.recipients(v_conv)
@@ -308,6 +310,7 @@ begin
   update public.conversations c set updated_at = now() where c.id = v_conv.id returning c.* into v_conv;
 
   return jsonb_build_object(
+    'user_id', v_uid,
     'joined', true,
     'conversation', private.conversation_summary(v_conv),
     'recipients', private.recipients(v_conv)

@@ -21,18 +21,31 @@ export const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0
 
 const setClaims = `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)`;
 
-export async function createPostgresDb(): Promise<TestDb & { url: string; sql: postgres.Sql }> {
+/** A new, empty database on the test server; drop() removes it (closing any leftover session). */
+export async function createEmptyPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `inbox_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
   await admin.end();
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const sql = postgres(url.toString(), { max: 10, onnotice: () => {} });
+  return {
+    url: url.toString(),
+    async drop() {
+      const dropper = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      await dropper.unsafe(`drop database if exists ${name} with (force)`);
+      await dropper.end();
+    },
+  };
+}
+
+export async function createPostgresDb(): Promise<TestDb & { url: string; sql: postgres.Sql }> {
+  const database = await createEmptyPostgresDatabase();
+  const sql = postgres(database.url, { max: 10, onnotice: () => {} });
   await applySchema((text) => sql.unsafe(text));
   return {
     engine: 'postgres',
-    url: url.toString(),
+    url: database.url,
     sql,
     query: (text, params = []) => sql.unsafe(text, params as never[]) as never,
     as: (claims, fn) =>
@@ -42,9 +55,7 @@ export async function createPostgresDb(): Promise<TestDb & { url: string; sql: p
       }) as never,
     async close() {
       await sql.end();
-      const dropper = postgres(adminUrl, { max: 1, onnotice: () => {} });
-      await dropper.unsafe(`drop database if exists ${name} with (force)`);
-      await dropper.end();
+      await database.drop();
     },
   };
 }

@@ -1,0 +1,50 @@
+import { App, type ResolvedKey } from '@supabase/lite';
+import type { StackDatabase } from './database.ts';
+import type { StackKeys } from './keys.ts';
+
+export interface LiteOptions {
+  jwtExpirySeconds: number;
+}
+
+/**
+ * @supabase/lite serves /rest/v1 and /auth/v1. Keys resolve as on hosted Supabase: the publishable
+ * key and the legacy anon JWT as `anon`, the secret key and the legacy service_role JWT as
+ * `service_role` (lite alone knows only the new-style keys).
+ */
+export function createLite(db: StackDatabase, keys: StackKeys, options: LiteOptions) {
+  const resolved = new Map<string, ResolvedKey>([
+    [keys.publishableKey, { type: 'publishable', claims: { role: 'anon' } }],
+    [keys.anonKey, { type: 'publishable', claims: { role: 'anon' } }],
+    [keys.secretKey, { type: 'secret', claims: { role: 'service_role' } }],
+    [keys.serviceRoleKey, { type: 'secret', claims: { role: 'service_role' } }],
+  ]);
+  const app = new App({
+    connection: db.connection,
+    auth: {
+      enabled: true,
+      jwt_secret: keys.jwtSecret,
+      jwt_expiry: options.jwtExpirySeconds,
+      enable_signup: true,
+      email: { enable_confirmations: false },
+      publishable_key: keys.publishableKey,
+      secret_key: keys.secretKey,
+    },
+    options: {
+      server: {
+        admin: false,
+        apiKeys: { resolver: async (key: string) => resolved.get(key) ?? null },
+      },
+    },
+  });
+
+  /** The whole response is read inside the exclusive section: lite's transaction ends with it. */
+  async function fetch(request: Request): Promise<Response> {
+    return db.exclusive(async () => {
+      const response = await app.fetch(request);
+      const body = response.status === 204 || response.status === 304 ? null : await response.arrayBuffer();
+      return new Response(body, { status: response.status, headers: response.headers });
+    });
+  }
+
+  return { app, fetch };
+}

@@ -1,0 +1,54 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+export interface Claims {
+  role: string;
+  sub?: string;
+  exp?: number;
+  [k: string]: unknown;
+}
+
+/**
+ * `code` is Realtime's error code for the failure (e.g. `InvalidJWTToken`); join replies carry
+ * `<code>: <message>` while system messages carry the bare message, as hosted Realtime does.
+ */
+export class TokenError extends Error {
+  constructor(
+    readonly reason: 'expired' | 'invalid',
+    message: string,
+    readonly code: string = reason === 'expired' ? 'InvalidJWTToken' : 'MalformedJWT',
+  ) {
+    super(message);
+    this.name = 'TokenError';
+  }
+}
+
+/** Turns an access token or API key into claims; throws TokenError. */
+export type TokenResolver = (token: string) => Promise<Claims>;
+
+export interface ChannelPolicy {
+  /** `topic` is the bare topic, without the `realtime:` prefix. */
+  canRead(claims: Claims, topic: string): Promise<boolean>;
+  canWrite(claims: Claims, topic: string): Promise<boolean>;
+}
+
+export type LogEntry = { event: string; [k: string]: unknown };
+export type Log = (entry: LogEntry) => void;
+
+export interface RealtimeServerOptions {
+  resolveToken: TokenResolver;
+  policy: ChannelPolicy;
+  log?: Log;
+  /** Per broadcast payload; default 256 KiB (hosted Free limit). */
+  maxPayloadBytes?: number;
+}
+
+export interface RealtimeServer {
+  /** For GET /realtime/v1/websocket. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** For /realtime/v1/api/broadcast and /realtime/v1/api/broadcast/:topic/events/:event. */
+  handleRest(req: Request): Promise<Response>;
+  stats(): { connections: number; channels: number };
+  /** Closes every socket; clients reconnect on their own later. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,80 @@
+// The pipeline every chat function shares: CORS and method, caller, bounded body, validation, one
+// RPC, then one broadcast. Validation happens before anything touches the database, and a refused
+// request writes nothing and broadcasts nothing. User requests are answered first and broadcast in
+// the background (EdgeRuntime.waitUntil); server requests (assistant messages) broadcast, then answer.
+import type { SupabaseClient } from '@supabase/supabase-js';
+import type { Broadcast } from './broadcast.ts';
+import { type Caller, identifyCaller } from './caller.ts';
+import type { FunctionConfig } from './config.ts';
+import type { RealtimeMessage } from './events.ts';
+import { corsHeaders, errorResponse, HttpError, json, readJson } from './http.ts';
+import type { LogFields, Logger } from './log.ts';
+import { clientFor } from './rpc.ts';
+import { LIMITS } from './schemas.ts';
+
+export interface Runtime {
+  config: FunctionConfig;
+  broadcast: Broadcast;
+  log: Logger;
+  /** EdgeRuntime.waitUntil where the platform provides it; absent (tests), broadcasts are awaited. */
+  waitUntil?: (promise: Promise<unknown>) => void;
+}
+
+export interface Outcome {
+  body: Record<string, unknown>;
+  events: RealtimeMessage[];
+  /** Context for the log lines of this request (chat_id, counts…). */
+  logFields: LogFields;
+  /** Add `broadcast: 'queued' | 'sent' | 'failed'` to the response body. */
+  reportBroadcast?: boolean;
+}
+
+export interface ChatFunction<Input> {
+  /** Log prefix, e.g. chat_send. */
+  name: string;
+  /** Server-to-server callers (secret key) allowed? */
+  allowServer: boolean;
+  /** Validates the body (throws HttpError 4xx) before anything touches the database. */
+  parse(body: unknown, caller: Caller): Input;
+  run(input: Input, context: { caller: Caller; client: SupabaseClient }): Promise<Outcome>;
+}
+
+export function serveChatFunction<Input>(fn: ChatFunction<Input>, runtime: Runtime) {
+  const { config, broadcast, log } = runtime;
+
+  async function handle(request: Request): Promise<Response> {
+    const caller = identifyCaller(request, config);
+    if (caller.kind === 'server' && !fn.allowServer) {
+      throw new HttpError(403, 'forbidden', `${fn.name} acts for a signed-in user; call it with the user's access token`);
+    }
+    const input = fn.parse(await readJson(request, LIMITS.bodyBytes), caller);
+    const outcome = await fn.run(input, { caller, client: clientFor(config, caller) });
+    if (outcome.events.length === 0) return json(200, outcome.body);
+
+    log(`${fn.name}_${caller.kind}_broadcasting`, outcome.logFields);
+    const sending = broadcast(outcome.events, { logPrefix: fn.name, ...outcome.logFields });
+    if (caller.kind === 'user' && runtime.waitUntil) {
+      runtime.waitUntil(sending);
+      return json(200, outcome.reportBroadcast ? { ...outcome.body, broadcast: 'queued' } : outcome.body);
+    }
+    const result = await sending;
+    return json(200, outcome.reportBroadcast ? { ...outcome.body, broadcast: result.ok ? 'sent' : 'failed' } : outcome.body);
+  }
+
+  return async (request: Request): Promise<Response> => {
+    if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: corsHeaders });
+    if (request.method !== 'POST') {
+      return errorResponse(new HttpError(405, 'method_not_allowed', `${fn.name} accepts POST only`));
+    }
+    try {
+      return await handle(request);
+    } catch (error) {
+      if (error instanceof HttpError) {
+        log(`${fn.name}_refused`, { status: error.status, code: error.code, message: error.message });
+        return errorResponse(error);
+      }
+      log(`${fn.name}_failed`, { error: String(error) });
+      return errorResponse(new HttpError(500, 'internal', `${fn.name} failed unexpectedly`));
+    }
+  };
+}

@@ -1,0 +1,65 @@
+// Configuration from the environment the platform injects. Accepts the new key variables
+// (SUPABASE_PUBLISHABLE_KEYS / SUPABASE_SECRET_KEYS, JSON maps) and the legacy ones.
+
+export type EnvReader = (name: string) => string | undefined;
+
+export interface BroadcastConfig {
+  url: string;
+  /** Realtime messages per HTTP request; larger fan-outs are split into chunks of this size. */
+  batchSize: number;
+  maxAttempts: number;
+  baseDelayMs: number;
+  /** Upper bound on the time spent broadcasting, retries included. */
+  totalTimeoutMs: number;
+}
+
+export interface FunctionConfig {
+  supabaseUrl: string;
+  publishableKey: string;
+  /** Every key that authenticates a server-to-server caller (new secret keys, legacy service_role). */
+  secretKeys: string[];
+  /** The key the functions themselves use for Realtime and admin calls. */
+  secretKey: string;
+  broadcast: BroadcastConfig;
+}
+
+function keysFrom(json: string | undefined): string[] {
+  if (!json) return [];
+  try {
+    const parsed = JSON.parse(json);
+    return Object.values(parsed ?? {}).filter((value): value is string => typeof value === 'string' && value !== '');
+  } catch {
+    throw new Error('SUPABASE_PUBLISHABLE_KEYS / SUPABASE_SECRET_KEYS must be a JSON object of key names to keys');
+  }
+}
+
+function positiveInt(env: EnvReader, name: string, fallback: number): number {
+  const raw = env(name);
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
+  return value;
+}
+
+export function loadConfig(env: EnvReader): FunctionConfig {
+  const supabaseUrl = env('SUPABASE_URL');
+  if (!supabaseUrl) throw new Error('SUPABASE_URL is not set');
+  const publishableKey = keysFrom(env('SUPABASE_PUBLISHABLE_KEYS'))[0] ?? env('SUPABASE_ANON_KEY');
+  const secretKeys = [...keysFrom(env('SUPABASE_SECRET_KEYS')), env('SUPABASE_SERVICE_ROLE_KEY')]
+    .filter((key): key is string => Boolean(key));
+  if (!publishableKey) throw new Error('neither SUPABASE_PUBLISHABLE_KEYS nor SUPABASE_ANON_KEY is set');
+  if (secretKeys.length === 0) throw new Error('neither SUPABASE_SECRET_KEYS nor SUPABASE_SERVICE_ROLE_KEY is set');
+  return {
+    supabaseUrl,
+    publishableKey,
+    secretKeys,
+    secretKey: secretKeys[0],
+    broadcast: {
+      url: env('CHAT_BROADCAST_URL') ?? `${supabaseUrl.replace(/\/$/, '')}/realtime/v1/api/broadcast`,
+      batchSize: positiveInt(env, 'CHAT_BROADCAST_BATCH_SIZE', 500),
+      maxAttempts: positiveInt(env, 'CHAT_BROADCAST_MAX_ATTEMPTS', 4),
+      baseDelayMs: positiveInt(env, 'CHAT_BROADCAST_BASE_DELAY_MS', 100),
+      totalTimeoutMs: positiveInt(env, 'CHAT_BROADCAST_TIMEOUT_MS', 5000),
+    },
+  };
+}

@@ -1,0 +1,155 @@
+// The wire contract as zod schemas: request bodies of the edge functions and the events on
+// `user-realtime:<userId>`. Imported by the functions (Deno) and by the client (src/client), so the
+// two can never disagree. Limits match the CHECKs and validations in the chat_rpcs migration.
+import { z } from 'zod';
+
+export const LIMITS = {
+  textChars: 8000,
+  batchMessages: 100,
+  clientMsgIdChars: 100,
+  metaBytes: 8192,
+  titleChars: 200,
+  /** Others than the creator; a conversation holds at most 1000 participants. */
+  participantIds: 999,
+  /** Whole request body; larger bodies get 413 before they are parsed. */
+  bodyBytes: 1_048_576,
+} as const;
+
+export const INBOX_TOPIC_PREFIX = 'user-realtime:';
+export const inboxTopic = (userId: string) => `${INBOX_TOPIC_PREFIX}${userId}`;
+
+const uuid = z.uuid();
+/** Postgres timestamps arrive as ISO 8601 (PostgREST) or as Postgres text (@supabase/lite): normalise. */
+const timestamp = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'not a timestamp')
+  .transform((s) => new Date(s).toISOString());
+
+// ---- rows as the API returns them
+
+export const MessageRole = z.enum(['user', 'assistant', 'system']);
+
+export const Message = z.object({
+  id: uuid,
+  chat_id: uuid,
+  message_number: z.number().int().positive(),
+  user_id: uuid.nullable(),
+  user_name: z.string().nullable(),
+  role: MessageRole,
+  text: z.string(),
+  client_msg_id: z.string().nullable(),
+  status: z.string(),
+  meta: z.record(z.string(), z.unknown()),
+  created_at: timestamp,
+});
+export type Message = z.infer<typeof Message>;
+
+export const ConversationSummary = z.object({
+  id: uuid,
+  title: z.string(),
+  mode: z.string(),
+  is_public: z.boolean(),
+  last_message: Message.nullable(),
+  last_message_number: z.number().int().nonnegative(),
+  unread_count: z.number().int().nonnegative(),
+  participant_count: z.number().int().positive(),
+  updated_at: timestamp,
+});
+export type ConversationSummary = z.infer<typeof ConversationSummary>;
+
+// ---- events on the inbox channel
+
+export const EVENT = {
+  messageInsert: 'message-insert',
+  conversationUpdate: 'conversation-update',
+} as const;
+export type InboxEventName = (typeof EVENT)[keyof typeof EVENT];
+
+export const MessageInsertPayload = z.object({
+  chat_id: uuid,
+  message: Message,
+});
+export type MessageInsertPayload = z.infer<typeof MessageInsertPayload>;
+
+/**
+ * Why a conversation changed. The joiner gets `participant-joined` as an INSERT (it is new in their
+ * list); everyone else gets it as an UPDATE.
+ */
+export const ConversationUpdateReason = z.enum(['created', 'message', 'participant-joined', 'read']);
+export type ConversationUpdateReason = z.infer<typeof ConversationUpdateReason>;
+
+export const ConversationUpdatePayload = z.object({
+  chat_id: uuid,
+  eventType: z.enum(['INSERT', 'UPDATE', 'DELETE']),
+  reason: ConversationUpdateReason,
+  data: ConversationSummary,
+});
+export type ConversationUpdatePayload = z.infer<typeof ConversationUpdatePayload>;
+
+export const EventPayloads = {
+  [EVENT.messageInsert]: MessageInsertPayload,
+  [EVENT.conversationUpdate]: ConversationUpdatePayload,
+} as const;
+
+// ---- request bodies (strict: unknown keys such as a forged `user_id` are refused)
+
+const text = z
+  .string()
+  .max(LIMITS.textChars, `text is longer than ${LIMITS.textChars} characters`)
+  .refine((s) => s.trim().length > 0, 'text must not be empty or whitespace');
+const clientMsgId = z.string().min(1).max(LIMITS.clientMsgIdChars);
+const meta = z
+  .record(z.string(), z.unknown())
+  .refine((m) => new TextEncoder().encode(JSON.stringify(m)).length <= LIMITS.metaBytes, {
+    message: `meta is larger than ${LIMITS.metaBytes} bytes`,
+  });
+
+const messageFields = {
+  text,
+  role: MessageRole.optional(),
+  client_msg_id: clientMsgId.optional(),
+  meta: meta.optional(),
+};
+
+export const SendItem = z.strictObject(messageFields);
+export const SendSingleBody = z.strictObject({ chat_id: uuid, ...messageFields });
+export const SendBatchBody = z.strictObject({
+  chat_id: uuid,
+  messages: z.array(SendItem).min(1).max(LIMITS.batchMessages),
+});
+export type SendItem = z.infer<typeof SendItem>;
+export type SendSingleBody = z.infer<typeof SendSingleBody>;
+export type SendBatchBody = z.infer<typeof SendBatchBody>;
+
+export const CreateBody = z.strictObject({
+  title: z.string().max(LIMITS.titleChars).optional(),
+  participant_ids: z.array(uuid).max(LIMITS.participantIds).optional(),
+  is_public: z.boolean().optional(),
+  mode: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'mode must be 1 to 32 lowercase letters, digits, - or _').optional(),
+});
+export type CreateBody = z.infer<typeof CreateBody>;
+
+export const JoinBody = z.strictObject({ chat_id: uuid });
+export type JoinBody = z.infer<typeof JoinBody>;
+
+export const ReadBody = z.strictObject({
+  chat_id: uuid,
+  up_to_number: z.number().int().nonnegative().optional(),
+});
+export type ReadBody = z.infer<typeof ReadBody>;
+
+// ---- responses
+
+export const BroadcastOutcome = z.enum(['sent', 'failed', 'queued']);
+export const SendResponse = z.object({ messages: z.array(Message), broadcast: BroadcastOutcome });
+export const ConversationResponse = z.object({ conversation: ConversationSummary });
+export const JoinResponse = z.object({ conversation: ConversationSummary, joined: z.boolean() });
+
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    issues: z.array(z.unknown()).optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
