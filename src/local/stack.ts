@@ -41,6 +41,19 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+/** The API gateway's CORS answer: any origin, the methods and headers the browser asks for. */
+function preflight(request: Request): Response {
+  return new Response(null, {
+    status: 204,
+    headers: {
+      'access-control-allow-origin': '*',
+      'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
+      'access-control-allow-headers': request.headers.get('access-control-request-headers') ?? '*',
+      'access-control-max-age': '3600',
+    },
+  });
+}
+
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
@@ -63,6 +76,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   async function route(request: Request): Promise<Response> {
     const { pathname } = new URL(request.url);
+    // Functions answer CORS themselves, as on the platform; the gateway answers for everything else.
+    if (pathname.startsWith('/functions/v1/')) return dispatch(request, pathname);
+    if (request.method === 'OPTIONS') return preflight(request);
+    const response = await dispatch(request, pathname);
+    if (!response.headers.has('access-control-allow-origin')) response.headers.set('access-control-allow-origin', '*');
+    return response;
+  }
+
+  async function dispatch(request: Request, pathname: string): Promise<Response> {
     if (pathname === '/health') return json(ready ? 200 : 503, { status: ready ? 'healthy' : 'starting' });
     if (!ready || !lite || !realtime || !functions) return json(503, { message: 'the local stack is starting' });
     if (pathname.startsWith('/rest/v1') || pathname.startsWith('/auth/v1')) return lite.fetch(request);

@@ -22,6 +22,18 @@ describe('on embedded PGlite', () => {
     expect((await callFunction(local, 'no-such-function', {}, {})).status).toBe(404);
   });
 
+  it('answers CORS preflights for auth, REST and Realtime like the API gateway', async () => {
+    for (const path of ['/auth/v1/token?grant_type=password', '/rest/v1/rpc/chat_inbox', '/realtime/v1/api/broadcast']) {
+      const res = await fetch(`${local.url}${path}`, {
+        method: 'OPTIONS',
+        headers: { origin: 'http://app.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'apikey,content-type' },
+      });
+      expect(res.status).toBe(204);
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      expect(res.headers.get('access-control-allow-headers')).toBe('apikey,content-type');
+    }
+  });
+
   it('accepts the legacy anon and service_role JWT keys the CLI injects', async () => {
     const admin = newClient(local, local.stack.keys.serviceRoleKey);
     const { error } = await admin.from('messages').select('id').limit(1);

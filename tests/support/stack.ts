@@ -74,12 +74,22 @@ export interface TestUser {
   client: SupabaseClient;
 }
 
+export const PASSWORD = 'correct horse battery staple';
+
 export async function signUp(target: Target, name = 'user'): Promise<TestUser> {
   const client = newClient(target);
   const email = `${name}-${randomUUID().slice(0, 8)}@example.test`;
-  const { data, error } = await client.auth.signUp({ email, password: 'correct horse battery staple' });
+  const { data, error } = await client.auth.signUp({ email, password: PASSWORD });
   if (error || !data.session || !data.user) throw new Error(`sign-up of ${email} failed: ${error?.message ?? 'no session'}`);
   return { id: data.user.id, email, token: data.session.access_token, client };
+}
+
+/** The same user on another device: a second client with its own session. */
+export async function signIn(target: Target, user: TestUser): Promise<TestUser> {
+  const client = newClient(target);
+  const { data, error } = await client.auth.signInWithPassword({ email: user.email, password: PASSWORD });
+  if (error || !data.session) throw new Error(`sign-in of ${user.email} failed: ${error?.message ?? 'no session'}`);
+  return { ...user, token: data.session.access_token, client };
 }
 
 /** A JWT for `sub`, signed with the project secret, that expired a minute ago. */

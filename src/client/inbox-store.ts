@@ -1,0 +1,328 @@
+// The inbox as an external store any UI framework can read (React: useSyncExternalStore(store.subscribe,
+// store.getSnapshot)). A thin shell: state transitions live in inbox-state.ts; this class does the I/O
+// and feeds the results in. It also owns catch-up, because only the state knows what is already held.
+import {
+  ConversationResponse,
+  JoinResponse,
+  SendResponse,
+  SendSingleBody,
+  type ConversationSummary,
+  type CreateBody,
+  type Message,
+} from '../../supabase/functions/_shared/schemas.ts';
+import {
+  ChatApiError,
+  fetchInbox,
+  fetchMessages,
+  invokeFunction,
+  isRetryable,
+  MAX_ROWS,
+  type ChatFunctionName,
+  type SupabaseLike,
+} from './api.ts';
+import { retryWithBackoff, type RetryOptions } from './backoff.ts';
+import { UnifiedChannelService, type ChannelStatus } from './channel-service.ts';
+import type { InboxEvent } from './events.ts';
+import {
+  conversationsBehind,
+  emptyInbox,
+  findConversation,
+  isOptimistic,
+  missingAfter,
+  olderPage,
+  reduce,
+  type InboxAction,
+  type InboxState,
+  type OptimisticMessage,
+} from './inbox-state.ts';
+import type { z } from 'zod';
+
+export interface InboxStoreOptions {
+  /** The channel to follow. By default the store makes its own, and cleans it up on `stop()`. */
+  service?: UnifiedChannelService;
+  /** How sends and catch-up reads are retried on network errors and 5xx (default 4 tries from 500 ms, at most 8 s apart). */
+  retry?: RetryOptions;
+  /** Messages per `loadMessages` page (default 50). */
+  historyPageSize?: number;
+  /** Failures of work nobody awaits, such as a catch-up that gave up. Default: console.error. */
+  onError?: (error: unknown) => void;
+}
+
+export type JoinResult = z.output<typeof JoinResponse>;
+
+export class InboxStore {
+  readonly service: UnifiedChannelService;
+  private state: InboxState = emptyInbox;
+  /** Whose inbox the state holds. */
+  private userId: string | null = null;
+  private readonly ownsService: boolean;
+  private readonly retryOptions: RetryOptions;
+  private readonly historyPageSize: number;
+  private readonly onError: (error: unknown) => void;
+  private readonly listeners = new Set<() => void>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  /** The catch-up read under way per conversation, so gaps seen meanwhile do not start another. */
+  private readonly reading = new Map<string, Promise<void>>();
+  private detach: (() => void)[] = [];
+  private started: Promise<void> | null = null;
+  /** Aborted on stop() and when the user changes, so answers meant for the old state never land in the new one. */
+  private abort = new AbortController();
+
+  constructor(
+    private readonly supabase: SupabaseLike,
+    options: InboxStoreOptions = {},
+  ) {
+    this.ownsService = !options.service;
+    this.service = options.service ?? new UnifiedChannelService(supabase);
+    this.retryOptions = options.retry ?? { attempts: 4, baseMs: 500, maxMs: 8000 };
+    this.historyPageSize = options.historyPageSize ?? 50;
+    this.onError = options.onError ?? ((error) => console.error('inbox:', error));
+  }
+
+  // ---- the external store contract; arrow functions so they can be passed around unbound
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  /** The current state. Immutable; a new object only when something changed. */
+  getSnapshot = (): InboxState => this.state;
+
+  // ---- lifecycle
+
+  /**
+   * Subscribes the signed-in user's channel and resolves once it is joined and the first catch-up is done.
+   * From then on every rejoin catches up again. Rejects if nobody is signed in.
+   */
+  start(): Promise<void> {
+    this.started ??= this.run().catch((error: unknown) => {
+      this.stop();
+      throw error;
+    });
+    return this.started;
+  }
+
+  /** Stops following the channel and cancels requests in flight. The state stays readable. */
+  stop(): void {
+    for (const off of this.detach) off();
+    this.detach = [];
+    this.started = null;
+    this.cancelRequests();
+    if (this.ownsService) this.service.cleanup();
+  }
+
+  /** Resolves when no catch-up, send or other request of this store is in flight. */
+  async whenIdle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async run(): Promise<void> {
+    const { signal } = this.abort;
+    const { data, error } = await this.supabase.auth.getSession();
+    if (signal.aborted) return; // stop() came first
+    if (error) throw error;
+    if (!data.session) throw new Error('InboxStore.start(): nobody is signed in');
+    const userId = data.session.user.id;
+    if (userId !== this.userId) this.adopt(userId);
+    // Subscribing first puts the service on this user before the store listens, so the status it reports
+    // at once ('connecting', or 'subscribed' when already joined) never reads as a change of user.
+    const joined = this.service.subscribe(userId);
+    this.detach = [
+      this.service.on('*', (event) => this.onEvent(event)),
+      this.service.onStatus((status) => this.followService(status)),
+    ];
+    await joined;
+    await this.whenIdle();
+  }
+
+  private followService(status: ChannelStatus): void {
+    // Signed out, or someone else signed in on this client: nothing of this inbox may show in theirs.
+    if (this.service.userId !== this.userId) this.adopt(this.service.userId);
+    // Events may have been missed while not joined.
+    if (status === 'subscribed') this.background(this.catchUp());
+  }
+
+  private adopt(userId: string | null): void {
+    this.userId = userId;
+    this.cancelRequests();
+    this.dispatch({ type: 'reset' });
+  }
+
+  private onEvent(event: InboxEvent): void {
+    this.dispatch({ type: 'event', event });
+    if (event.name === 'message-insert') this.fillGap(event.payload.chat_id);
+  }
+
+  // ---- writes
+
+  /**
+   * Sends a message. It shows at once as 'pending', and becomes the stored message when the answer or its
+   * event arrives, whichever comes first. Network errors and 5xx are retried with the same client_msg_id
+   * (the server stores it once). After the last try, or at once on a 4xx, it is marked 'failed' and the
+   * promise rejects with the ChatApiError. Invalid input (empty text…) rejects before anything is shown.
+   */
+  async send(chatId: string, text: string): Promise<Message> {
+    const clientMsgId = crypto.randomUUID();
+    SendSingleBody.parse({ chat_id: chatId, text, client_msg_id: clientMsgId });
+    const message: OptimisticMessage = {
+      id: clientMsgId,
+      chat_id: chatId,
+      message_number: null,
+      user_id: this.userId,
+      user_name: null,
+      role: 'user',
+      text,
+      client_msg_id: clientMsgId,
+      status: 'pending',
+      error: null,
+      meta: {},
+      created_at: new Date().toISOString(),
+    };
+    this.dispatch({ type: 'send-started', message });
+    return await this.track(this.deliver(chatId, text, clientMsgId));
+  }
+
+  /** Sends a 'failed' message again, with its original client_msg_id. */
+  retry(chatId: string, clientMsgId: string): Promise<Message> {
+    const failed = this.state.messages[chatId]?.find(
+      (m): m is OptimisticMessage => isOptimistic(m) && m.client_msg_id === clientMsgId && m.status === 'failed',
+    );
+    if (!failed) return Promise.reject(new Error(`no failed message ${clientMsgId} in conversation ${chatId}`));
+    this.dispatch({ type: 'send-retried', chatId, clientMsgId });
+    return this.track(this.deliver(chatId, failed.text, clientMsgId));
+  }
+
+  /** Marks a conversation read up to its newest known message: unread 0 at once, then `chat-read`. */
+  async markRead(chatId: string): Promise<ConversationSummary> {
+    const upTo = findConversation(this.state, chatId)?.last_message_number;
+    this.dispatch({ type: 'read-marked', chatId });
+    const { conversation } = await this.call('chat-read', { chat_id: chatId, up_to_number: upTo }, ConversationResponse);
+    return this.receiveConversation(conversation);
+  }
+
+  /** Joins a public conversation (the shared-link flow). */
+  async join(chatId: string): Promise<JoinResult> {
+    const answer = await this.call('chat-join', { chat_id: chatId }, JoinResponse);
+    this.receiveConversation(answer.conversation);
+    return answer;
+  }
+
+  async create(input: CreateBody): Promise<ConversationSummary> {
+    const { conversation } = await this.call('chat-create', input, ConversationResponse);
+    return this.receiveConversation(conversation);
+  }
+
+  // ---- reads
+
+  /**
+   * Loads older history of a known conversation: the `historyPageSize` messages before the oldest one held,
+   * or the newest ones when none is held. Resolves true while older messages remain.
+   */
+  async loadMessages(chatId: string): Promise<boolean> {
+    const page = olderPage(this.state, chatId, this.historyPageSize);
+    if (!page) return false;
+    const messages = await this.track(
+      this.withRetry((signal) => fetchMessages(this.supabase, chatId, page.after, page.limit, signal)),
+    );
+    this.receive(chatId, messages);
+    return page.after > 0;
+  }
+
+  /** After every (re)join: refresh the summaries, then read what the loaded conversations missed meanwhile. */
+  private async catchUp(): Promise<void> {
+    const inbox = await this.withRetry((signal) => fetchInbox(this.supabase, signal));
+    this.dispatch({ type: 'conversations-received', conversations: inbox });
+    await Promise.all(conversationsBehind(this.state).map((chatId) => this.readMissing(chatId)));
+  }
+
+  /** A hole in a conversation's numbers means an event went missing: read what is missing. */
+  private fillGap(chatId: string): void {
+    if (missingAfter(this.state, chatId) !== null) this.background(this.readMissing(chatId));
+  }
+
+  private readMissing(chatId: string): Promise<void> {
+    let reading = this.reading.get(chatId);
+    if (!reading) {
+      const current = this.track(this.readPages(chatId)).finally(() => {
+        if (this.reading.get(chatId) === current) this.reading.delete(chatId);
+      });
+      this.reading.set(chatId, (reading = current));
+    }
+    return reading;
+  }
+
+  private async readPages(chatId: string): Promise<void> {
+    for (let after = missingAfter(this.state, chatId); after !== null; ) {
+      const from = after;
+      const page = await this.withRetry((signal) => fetchMessages(this.supabase, chatId, from, MAX_ROWS, signal));
+      this.dispatch({ type: 'messages-received', chatId, messages: page });
+      after = missingAfter(this.state, chatId);
+      if (after !== null && after <= from) return; // the server has nothing to fill the hole with: do not spin
+    }
+  }
+
+  // ---- plumbing
+
+  private async deliver(chatId: string, text: string, clientMsgId: string): Promise<Message> {
+    try {
+      const { messages } = await this.withRetry((signal) =>
+        invokeFunction(this.supabase, 'chat-send', { chat_id: chatId, text, client_msg_id: clientMsgId }, SendResponse, signal),
+      );
+      const stored = messages.find((m) => m.client_msg_id === clientMsgId);
+      if (!stored) throw new ChatApiError('chat-send answered without the message', 200, 'invalid_response');
+      this.receive(chatId, messages);
+      return stored;
+    } catch (error) {
+      this.dispatch({ type: 'send-failed', chatId, clientMsgId, error: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
+  }
+
+  private call<S extends z.ZodType>(name: ChatFunctionName, body: object, schema: S): Promise<z.output<S>> {
+    return this.track(invokeFunction(this.supabase, name, body, schema, this.abort.signal));
+  }
+
+  private receive(chatId: string, messages: readonly Message[]): void {
+    this.dispatch({ type: 'messages-received', chatId, messages });
+    this.fillGap(chatId);
+  }
+
+  private receiveConversation(conversation: ConversationSummary): ConversationSummary {
+    this.dispatch({ type: 'conversations-received', conversations: [conversation] });
+    return conversation;
+  }
+
+  private withRetry<T>(task: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const { signal } = this.abort;
+    return retryWithBackoff(() => task(signal), { ...this.retryOptions, isRetryable, signal });
+  }
+
+  private dispatch(action: InboxAction): void {
+    const next = reduce(this.state, action);
+    if (next === this.state) return;
+    this.state = next;
+    for (const listener of this.listeners) listener();
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    const done = () => this.inFlight.delete(work);
+    work.then(done, done);
+    return work;
+  }
+
+  /** Work nobody awaits: tracked for whenIdle(), its failure reported unless the store cancelled it. */
+  private background(work: Promise<unknown>): void {
+    const { signal } = this.abort;
+    this.track(work).catch((error: unknown) => {
+      if (!signal.aborted) this.onError(error);
+    });
+  }
+
+  private cancelRequests(): void {
+    this.abort.abort();
+    this.abort = new AbortController();
+    this.reading.clear();
+  }
+}

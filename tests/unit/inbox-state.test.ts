@@ -1,0 +1,373 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ConversationSummary as ConversationSchema,
+  Message as MessageSchema,
+  type ConversationSummary,
+  type Message,
+} from '../../supabase/functions/_shared/schemas.ts';
+import type { InboxEvent } from '../../src/client/events.ts';
+import {
+  conversationsBehind,
+  emptyInbox,
+  missingAfter,
+  olderPage,
+  reduce,
+  supersedes,
+  type InboxAction,
+  type InboxState,
+  type OptimisticMessage,
+} from '../../src/client/inbox-state.ts';
+
+// ---- fixtures: valid against the wire schemas, so the state is tested on what the client really gets
+
+const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const CHAT = uuid(1);
+const OTHER_CHAT = uuid(2);
+const ME = uuid(100);
+const BOB = uuid(101);
+const at = (second: number) => new Date(Date.UTC(2026, 10, 22, 12, 0, second)).toISOString();
+
+function message(number: number, fields: Partial<Message> = {}): Message {
+  return MessageSchema.parse({
+    id: uuid(1000 + number),
+    chat_id: CHAT,
+    message_number: number,
+    user_id: BOB,
+    user_name: 'bob',
+    role: 'user',
+    text: `message ${number}`,
+    client_msg_id: null,
+    status: 'sent',
+    meta: {},
+    created_at: at(number),
+    ...fields,
+  });
+}
+
+function summary(id: string, fields: Partial<ConversationSummary> = {}): ConversationSummary {
+  return ConversationSchema.parse({
+    id,
+    title: `chat ${id.slice(-2)}`,
+    mode: 'chat',
+    is_public: false,
+    last_message: null,
+    last_message_number: 0,
+    unread_count: 0,
+    participant_count: 2,
+    updated_at: at(0),
+    ...fields,
+  });
+}
+
+function pending(clientMsgId: string, chatId = CHAT): OptimisticMessage {
+  return {
+    id: clientMsgId,
+    chat_id: chatId,
+    message_number: null,
+    user_id: ME,
+    user_name: null,
+    role: 'user',
+    text: 'hello',
+    client_msg_id: clientMsgId,
+    status: 'pending',
+    error: null,
+    meta: {},
+    created_at: at(30),
+  };
+}
+
+const insertEvent = (m: Message): InboxAction => ({
+  type: 'event',
+  event: { name: 'message-insert', payload: { chat_id: m.chat_id, message: m } },
+});
+const updateEvent = (data: ConversationSummary, eventType: 'INSERT' | 'UPDATE' | 'DELETE' = 'UPDATE'): InboxAction => ({
+  type: 'event',
+  event: { name: 'conversation-update', payload: { chat_id: data.id, eventType, reason: 'message', data } } satisfies InboxEvent,
+});
+
+const run = (actions: InboxAction[], state: InboxState = emptyInbox) => actions.reduce(reduce, state);
+const numbers = (state: InboxState, chatId = CHAT) => state.messages[chatId]!.map((m) => m.message_number);
+
+// ---- conversations
+
+describe('conversations', () => {
+  it('are ordered by activity, newest first, id breaking ties', () => {
+    const state = run([
+      {
+        type: 'conversations-received',
+        conversations: [
+          summary(uuid(3), { updated_at: at(5) }),
+          summary(uuid(2), { updated_at: at(9) }),
+          summary(uuid(1), { updated_at: at(5) }),
+        ],
+      },
+    ]);
+    expect(state.conversations.map((c) => c.id)).toEqual([uuid(2), uuid(1), uuid(3)]);
+  });
+
+  it('move to the top when a conversation-update reports newer activity', () => {
+    const state = run([
+      { type: 'conversations-received', conversations: [summary(CHAT, { updated_at: at(1) }), summary(OTHER_CHAT, { updated_at: at(2) })] },
+      updateEvent(summary(CHAT, { updated_at: at(3), last_message_number: 1, unread_count: 1 })),
+    ]);
+    expect(state.conversations.map((c) => c.id)).toEqual([CHAT, OTHER_CHAT]);
+  });
+
+  it('count unread per conversation and in total', () => {
+    const state = run([
+      { type: 'conversations-received', conversations: [summary(CHAT, { unread_count: 2 }), summary(OTHER_CHAT, { unread_count: 5 })] },
+    ]);
+    expect(state.conversations.map((c) => c.unread_count).sort()).toEqual([2, 5]);
+    expect(state.unreadTotal).toBe(7);
+  });
+
+  it('read-marked zeroes one conversation at once, and the total with it', () => {
+    const before = run([
+      { type: 'conversations-received', conversations: [summary(CHAT, { unread_count: 2 }), summary(OTHER_CHAT, { unread_count: 5 })] },
+    ]);
+    const after = reduce(before, { type: 'read-marked', chatId: CHAT });
+    expect(after.conversations.find((c) => c.id === CHAT)!.unread_count).toBe(0);
+    expect(after.unreadTotal).toBe(5);
+    expect(reduce(after, { type: 'read-marked', chatId: CHAT })).toBe(after);
+    expect(reduce(after, { type: 'read-marked', chatId: uuid(9) })).toBe(after);
+  });
+
+  it('ignore a summary older than the one held (by message number, then updated_at)', () => {
+    const current = summary(CHAT, { last_message_number: 5, updated_at: at(5), unread_count: 2 });
+    const state = run([{ type: 'conversations-received', conversations: [current] }]);
+    expect(reduce(state, updateEvent(summary(CHAT, { last_message_number: 4, updated_at: at(9), unread_count: 1 })))).toBe(state);
+    expect(reduce(state, updateEvent(summary(CHAT, { last_message_number: 5, updated_at: at(4), unread_count: 0 })))).toBe(state);
+    expect(reduce(state, { type: 'conversations-received', conversations: [summary(CHAT, { last_message_number: 3 })] })).toBe(state);
+  });
+
+  it('take a same-version summary that differs (a read changes unread, not the version)', () => {
+    const state = run([{ type: 'conversations-received', conversations: [summary(CHAT, { last_message_number: 5, unread_count: 3 })] }]);
+    const read = reduce(state, updateEvent(summary(CHAT, { last_message_number: 5, unread_count: 0 })));
+    expect(read.conversations[0]!.unread_count).toBe(0);
+    expect(read.unreadTotal).toBe(0);
+  });
+
+  it('keep the same state object when an identical summary arrives again', () => {
+    const data = summary(CHAT, { last_message_number: 2, last_message: message(2), unread_count: 1 });
+    const state = run([updateEvent(data, 'INSERT')]);
+    expect(reduce(state, updateEvent({ ...data, last_message: message(2) }))).toBe(state);
+  });
+
+  it('supersedes compares number, then updated_at, then content', () => {
+    const held = summary(CHAT, { last_message_number: 5, updated_at: at(5) });
+    expect(supersedes(summary(CHAT, { last_message_number: 6, updated_at: at(1) }), held)).toBe(true);
+    expect(supersedes(summary(CHAT, { last_message_number: 4, updated_at: at(9) }), held)).toBe(false);
+    expect(supersedes(summary(CHAT, { last_message_number: 5, updated_at: at(6) }), held)).toBe(true);
+    expect(supersedes(summary(CHAT, { last_message_number: 5, updated_at: at(5) }), held)).toBe(false);
+    expect(supersedes(summary(CHAT, { last_message_number: 5, updated_at: at(5), title: 'renamed' }), held)).toBe(true);
+  });
+
+  it('a DELETE update removes the conversation and its messages', () => {
+    const state = run([
+      { type: 'conversations-received', conversations: [summary(CHAT, { unread_count: 1 }), summary(OTHER_CHAT)] },
+      insertEvent(message(1)),
+      updateEvent(summary(CHAT), 'DELETE'),
+    ]);
+    expect(state.conversations.map((c) => c.id)).toEqual([OTHER_CHAT]);
+    expect(state.messages[CHAT]).toBeUndefined();
+    expect(state.unreadTotal).toBe(0);
+  });
+});
+
+// ---- messages
+
+describe('messages', () => {
+  it('are kept in number order whatever order they arrive in', () => {
+    const state = run([insertEvent(message(3)), insertEvent(message(1)), insertEvent(message(2))]);
+    expect(numbers(state)).toEqual([1, 2, 3]);
+  });
+
+  it('arriving twice (same event, or event then catch-up) leave one copy and the same state object', () => {
+    const once = run([insertEvent(message(1)), insertEvent(message(2))]);
+    expect(reduce(once, insertEvent(message(2)))).toBe(once);
+    expect(reduce(once, { type: 'messages-received', chatId: CHAT, messages: [message(1), message(2)] })).toBe(once);
+    const mixed = reduce(once, { type: 'messages-received', chatId: CHAT, messages: [message(2), message(3), message(3)] });
+    expect(numbers(mixed)).toEqual([1, 2, 3]);
+  });
+
+  it('are deduplicated by client_msg_id as well as by id', () => {
+    const state = run([insertEvent(message(1, { client_msg_id: 'c-1' }))]);
+    const sameClientId = message(1, { id: uuid(5555), client_msg_id: 'c-1' });
+    expect(reduce(state, insertEvent(sameClientId))).toBe(state);
+  });
+
+  it('are filed per conversation', () => {
+    const state = run([insertEvent(message(1)), insertEvent(message(1, { id: uuid(7777), chat_id: OTHER_CHAT }))]);
+    expect(numbers(state, CHAT)).toEqual([1]);
+    expect(numbers(state, OTHER_CHAT)).toEqual([1]);
+  });
+
+  it('move the conversation summary forward to a newer message, leaving unread to the server', () => {
+    const state = run([
+      { type: 'conversations-received', conversations: [summary(OTHER_CHAT, { updated_at: at(10) }), summary(CHAT, { unread_count: 1 })] },
+      insertEvent(message(1, { created_at: at(20) })),
+    ]);
+    const chat = state.conversations[0]!;
+    expect(chat.id).toBe(CHAT);
+    expect(chat.last_message_number).toBe(1);
+    expect(chat.last_message?.id).toBe(message(1).id);
+    expect(chat.updated_at).toBe(at(20));
+    expect(chat.unread_count).toBe(1);
+    // The conversation-update that follows the message brings the recipient's own unread count.
+    const updated = reduce(state, updateEvent({ ...chat, unread_count: 2 }));
+    expect(updated.conversations[0]!.unread_count).toBe(2);
+  });
+
+  it('do not move a summary back for an older message', () => {
+    const state = run([{ type: 'conversations-received', conversations: [summary(CHAT, { last_message_number: 9, updated_at: at(50) })] }]);
+    const after = reduce(state, insertEvent(message(3)));
+    expect(after.conversations).toBe(state.conversations);
+  });
+
+  it('never mutate the previous state', () => {
+    const state = run([{ type: 'conversations-received', conversations: [summary(CHAT, { unread_count: 1 })] }, insertEvent(message(2))]);
+    const copy = structuredClone(state);
+    run(
+      [
+        insertEvent(message(1)),
+        { type: 'send-started', message: pending('c-9') },
+        { type: 'read-marked', chatId: CHAT },
+        updateEvent(summary(CHAT), 'DELETE'),
+      ],
+      state,
+    );
+    expect(state).toEqual(copy);
+  });
+});
+
+// ---- optimistic sends
+
+describe('optimistic sends', () => {
+  const mine = (number: number) => message(number, { user_id: ME, client_msg_id: 'c-1', text: 'hello' });
+
+  it('show a pending message after the stored ones', () => {
+    const state = run([insertEvent(message(1)), { type: 'send-started', message: pending('c-1') }]);
+    expect(state.messages[CHAT]!.map((m) => [m.message_number, m.status])).toEqual([
+      [1, 'sent'],
+      [null, 'pending'],
+    ]);
+  });
+
+  it('are replaced by the stored message when the response comes first, and the event changes nothing', () => {
+    const started = run([{ type: 'send-started', message: pending('c-1') }]);
+    const answered = reduce(started, { type: 'messages-received', chatId: CHAT, messages: [mine(1)] });
+    expect(answered.messages[CHAT]).toEqual([mine(1)]);
+    expect(reduce(answered, insertEvent(mine(1)))).toBe(answered);
+  });
+
+  it('are replaced by the stored message when the event comes first, and the response changes nothing', () => {
+    const started = run([{ type: 'send-started', message: pending('c-1') }]);
+    const evented = reduce(started, insertEvent(mine(1)));
+    expect(evented.messages[CHAT]).toEqual([mine(1)]);
+    expect(reduce(evented, { type: 'messages-received', chatId: CHAT, messages: [mine(1)] })).toBe(evented);
+  });
+
+  it('stay last while other people’s messages arrive, then take their numbered place', () => {
+    const state = run([
+      { type: 'send-started', message: pending('c-1') },
+      insertEvent(message(1)),
+      insertEvent(message(2)),
+    ]);
+    expect(numbers(state)).toEqual([1, 2, null]);
+    expect(numbers(reduce(state, insertEvent(mine(3))))).toEqual([1, 2, 3]);
+  });
+
+  it('fail with the reason, go back to pending on retry, and are replaced once stored', () => {
+    const failed = run([
+      { type: 'send-started', message: pending('c-1') },
+      { type: 'send-failed', chatId: CHAT, clientMsgId: 'c-1', error: 'forbidden' },
+    ]);
+    expect(failed.messages[CHAT]![0]).toMatchObject({ status: 'failed', error: 'forbidden', client_msg_id: 'c-1' });
+    const retried = reduce(failed, { type: 'send-retried', chatId: CHAT, clientMsgId: 'c-1' });
+    expect(retried.messages[CHAT]![0]).toMatchObject({ status: 'pending', error: null });
+    expect(reduce(retried, insertEvent(mine(1))).messages[CHAT]).toEqual([mine(1)]);
+  });
+
+  it('a failed message is replaced too if the server stored it after all', () => {
+    const failed = run([
+      { type: 'send-started', message: pending('c-1') },
+      { type: 'send-failed', chatId: CHAT, clientMsgId: 'c-1', error: 'timeout' },
+    ]);
+    expect(reduce(failed, insertEvent(mine(1))).messages[CHAT]).toEqual([mine(1)]);
+  });
+
+  it('ignore failures and retries of messages no longer pending, and the same client_msg_id twice', () => {
+    const stored = run([{ type: 'send-started', message: pending('c-1') }, insertEvent(mine(1))]);
+    expect(reduce(stored, { type: 'send-failed', chatId: CHAT, clientMsgId: 'c-1', error: 'late' })).toBe(stored);
+    expect(reduce(stored, { type: 'send-retried', chatId: CHAT, clientMsgId: 'c-1' })).toBe(stored);
+    expect(reduce(stored, { type: 'send-started', message: pending('c-1') })).toBe(stored);
+  });
+});
+
+// ---- catch-up decisions
+
+describe('gaps and catch-up', () => {
+  it('a contiguous run is not behind', () => {
+    const state = run([insertEvent(message(1)), insertEvent(message(2))]);
+    expect(missingAfter(state, CHAT)).toBeNull();
+    expect(conversationsBehind(state)).toEqual([]);
+  });
+
+  it('a number skipped on a live event reports the conversation as needing catch-up from before the hole', () => {
+    const state = run([insertEvent(message(1)), insertEvent(message(2)), insertEvent(message(5))]);
+    expect(missingAfter(state, CHAT)).toBe(2);
+    expect(conversationsBehind(state)).toEqual([CHAT]);
+    const filled = reduce(state, { type: 'messages-received', chatId: CHAT, messages: [message(3), message(4), message(5)] });
+    expect(missingAfter(filled, CHAT)).toBeNull();
+  });
+
+  it('out-of-order delivery is a gap only until the late message lands', () => {
+    const early = run([insertEvent(message(1)), insertEvent(message(3))]);
+    expect(missingAfter(early, CHAT)).toBe(1);
+    expect(missingAfter(reduce(early, insertEvent(message(2))), CHAT)).toBeNull();
+  });
+
+  it('a summary ahead of the loaded messages reports the conversation as behind', () => {
+    const state = run([insertEvent(message(1)), updateEvent(summary(CHAT, { last_message_number: 4, updated_at: at(4) }))]);
+    expect(missingAfter(state, CHAT)).toBe(1);
+  });
+
+  it('a conversation with no messages loaded is never behind: its summary is all that shows', () => {
+    const state = run([
+      { type: 'conversations-received', conversations: [summary(CHAT, { last_message_number: 40 })] },
+      { type: 'send-started', message: pending('c-1') },
+    ]);
+    expect(missingAfter(state, CHAT)).toBeNull();
+    expect(missingAfter(state, OTHER_CHAT)).toBeNull();
+    expect(conversationsBehind(state)).toEqual([]);
+  });
+
+  it('a window that starts late (history not loaded yet) is not a gap', () => {
+    const state = run([insertEvent(message(57)), insertEvent(message(58))]);
+    expect(missingAfter(state, CHAT)).toBeNull();
+  });
+});
+
+describe('history pages', () => {
+  it('read the newest page of a known conversation when none is held', () => {
+    const state = run([{ type: 'conversations-received', conversations: [summary(CHAT, { last_message_number: 120 })] }]);
+    expect(olderPage(state, CHAT, 50)).toEqual({ after: 70, limit: 50 });
+  });
+
+  it('read the page just before the oldest held message, shorter at the start', () => {
+    const state = run([insertEvent(message(51)), insertEvent(message(52))]);
+    expect(olderPage(state, CHAT, 50)).toEqual({ after: 0, limit: 50 });
+    expect(olderPage(state, CHAT, 20)).toEqual({ after: 30, limit: 20 });
+  });
+
+  it('have nothing to read from the first message, an empty or an unknown conversation', () => {
+    expect(olderPage(run([insertEvent(message(1))]), CHAT, 50)).toBeNull();
+    expect(olderPage(run([{ type: 'conversations-received', conversations: [summary(CHAT)] }]), CHAT, 50)).toBeNull();
+    expect(olderPage(emptyInbox, CHAT, 50)).toBeNull();
+  });
+});
+
+it('reset forgets everything', () => {
+  const state = run([{ type: 'conversations-received', conversations: [summary(CHAT, { unread_count: 3 })] }, insertEvent(message(1))]);
+  expect(reduce(state, { type: 'reset' })).toBe(emptyInbox);
+});
