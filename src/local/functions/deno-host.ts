@@ -5,6 +5,12 @@
 type Handler = (request: Request) => Response | Promise<Response>;
 
 const [entrypoint] = Deno.args;
+
+// The stack holds our stdin open; EOF means it is gone, however it died (even SIGKILL), so go too.
+(async () => {
+  for await (const _ of Deno.stdin.readable) { /* nothing is ever sent */ }
+  Deno.exit(0);
+})();
 let captured: Handler | undefined;
 
 const realServe = Deno.serve.bind(Deno);
