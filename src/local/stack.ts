@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import { openDatabase, type StackDatabase } from './database.ts';
-import { discoverFunctions } from './functions/config.ts';
+import { discoverFunctions, type FunctionSpec } from './functions/config.ts';
 import { createFunctionsRunner, type FunctionLogLine, type FunctionsRunner } from './functions/runner.ts';
 import { resolveKeys, type StackKeys } from './keys.ts';
 import { createLite } from './lite.ts';
@@ -26,8 +26,19 @@ export interface LocalStackOptions {
   jwtExpirySeconds?: number;
   /** Extra environment for the edge functions (the CLI's supabase/functions/.env). */
   functionEnv?: Record<string, string>;
+  /** Functions served besides supabase/functions (benchmarks serve their baselines this way). */
+  extraFunctions?: FunctionSpec[];
   /** Structured log lines: the stack's own events and every line a function prints. */
   onLog?: (entry: StackLogEntry) => void;
+}
+
+/** Requests served so far, by service; the benchmarks count round trips with it. */
+export interface RequestCounts {
+  rest: number;
+  auth: number;
+  realtimeApi: number;
+  functions: number;
+  websocketUpgrades: number;
 }
 
 export interface LocalStack {
@@ -36,9 +47,22 @@ export interface LocalStack {
   /** SUPABASE_DB_URL when running on Postgres. */
   dbUrl?: string;
   functions: string[];
+  /** The database itself, for tests and benchmarks that need to set up data in bulk. */
+  db: StackDatabase;
+  requestCounts(): RequestCounts;
   /** Take Realtime down (every socket closed, new ones refused, REST 503) and bring it back. */
   realtime: { stop(): Promise<void>; start(): void; stats(): { connections: number; channels: number } };
   stop(): Promise<void>;
+}
+
+type HttpService = Exclude<keyof RequestCounts, 'websocketUpgrades'>;
+
+function serviceFor(pathname: string): HttpService | null {
+  if (pathname.startsWith('/rest/v1/')) return 'rest';
+  if (pathname.startsWith('/auth/v1/')) return 'auth';
+  if (pathname.startsWith('/realtime/v1/api/')) return 'realtimeApi';
+  if (pathname.startsWith('/functions/v1/')) return 'functions';
+  return null;
 }
 
 /** The API gateway's CORS answer: any origin, the methods and headers the browser asks for. */
@@ -74,36 +98,49 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
   let functions: FunctionsRunner | undefined;
 
+  const counts: RequestCounts = { rest: 0, auth: 0, realtimeApi: 0, functions: 0, websocketUpgrades: 0 };
+
   async function route(request: Request): Promise<Response> {
     const { pathname } = new URL(request.url);
+    if (pathname === '/health') return json(ready ? 200 : 503, { status: ready ? 'healthy' : 'starting' });
+    const service = serviceFor(pathname);
+    if (!service) return json(404, { message: `no route for ${pathname}` });
+    counts[service]++;
     // Functions answer CORS themselves, as on the platform; the gateway answers for everything else.
-    if (pathname.startsWith('/functions/v1/')) return dispatch(request, pathname);
+    if (service === 'functions') return dispatch(service, request, pathname);
     if (request.method === 'OPTIONS') return preflight(request);
-    const response = await dispatch(request, pathname);
+    const response = await dispatch(service, request, pathname);
     if (!response.headers.has('access-control-allow-origin')) response.headers.set('access-control-allow-origin', '*');
     return response;
   }
 
-  async function dispatch(request: Request, pathname: string): Promise<Response> {
-    if (pathname === '/health') return json(ready ? 200 : 503, { status: ready ? 'healthy' : 'starting' });
+  async function dispatch(service: HttpService, request: Request, pathname: string): Promise<Response> {
     if (!ready || !lite || !realtime || !functions) return json(503, { message: 'the local stack is starting' });
-    if (pathname.startsWith('/rest/v1') || pathname.startsWith('/auth/v1')) return lite.fetch(request);
-    if (pathname.startsWith('/realtime/v1/api/')) {
-      return realtimeUp ? realtime.handleRest(request) : json(503, { message: 'Realtime is stopped' });
+    switch (service) {
+      case 'rest':
+      case 'auth':
+        return lite.fetch(request);
+      case 'realtimeApi':
+        return realtimeUp ? realtime.handleRest(request) : json(503, { message: 'Realtime is stopped' });
+      case 'functions':
+        return functions.handle(request, pathname.slice('/functions/v1'.length));
     }
-    if (pathname.startsWith('/functions/v1/')) return functions.handle(request, pathname.slice('/functions/v1'.length));
-    return json(404, { message: `no route for ${pathname}` });
   }
 
   const server: Server = createServer(
     getRequestListener(route, { errorHandler: (error) => json(500, { message: String(error) }) }),
   );
+  // Longer than clients keep idle sockets (undici: 4 s), so a client never reuses a socket the server
+  // is closing at that moment (Node's default 5 s makes an occasional request fail with a reset).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/realtime/v1/websocket' || !ready || !realtimeUp || !realtime) {
       socket.destroy();
       return;
     }
+    counts.websocketUpgrades++;
     realtime.handleUpgrade(req, socket, head);
   });
   await new Promise<void>((resolve, reject) => {
@@ -140,7 +177,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     realtime = newRealtime();
 
     functions = createFunctionsRunner({
-      functions: discoverFunctions(join(projectRoot, 'supabase')),
+      functions: [...discoverFunctions(join(projectRoot, 'supabase')), ...(options.extraFunctions ?? [])],
       projectRoot,
       verifyJwt: createTokenResolver({ jwtSecret: keys.jwtSecret, publishableKeys: [], secretKeys: [] }),
       env: {
@@ -170,6 +207,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     keys,
     dbUrl: db.url,
     functions: functions.names,
+    db,
+    requestCounts: () => ({ ...counts }),
     realtime: {
       async stop() {
         realtimeUp = false;
