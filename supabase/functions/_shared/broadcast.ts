@@ -64,7 +64,8 @@ export function createBroadcaster(deps: BroadcasterDeps): Broadcast {
   }
 
   return async (messages, { logPrefix, ...fields }) => {
-    const deadline = Date.now() + config.totalTimeoutMs;
+    const started = Date.now();
+    const deadline = started + config.totalTimeoutMs;
     const result: BroadcastResult = { ok: true, messages: messages.length, requests: 0, attempts: 0 };
     for (let start = 0; start < messages.length; start += config.batchSize) {
       const outcome = await sendChunk(messages.slice(start, start + config.batchSize), deadline);
@@ -80,6 +81,7 @@ export function createBroadcaster(deps: BroadcasterDeps): Broadcast {
       realtime_messages: result.messages,
       requests: result.requests,
       attempts: result.attempts,
+      duration_ms: Date.now() - started,
       ...(result.reason ? { reason: result.reason } : {}),
     });
     return result;
