@@ -1,0 +1,173 @@
+// What every benchmark needs: a local stack per engine (serving the seed baseline beside our
+// functions), users created in bulk, their tokens, and real supabase-js subscribers.
+import { join } from 'node:path';
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import { SignJWT } from 'jose';
+import postgres from 'postgres';
+import WebSocket from 'ws';
+import { projectRoot } from '../src/local/schema.ts';
+import { type LocalStack, type StackLogEntry, startLocalStack } from '../src/local/stack.ts';
+
+export type Engine = 'pglite' | 'postgres';
+
+export interface Bench {
+  engine: Engine;
+  stack: LocalStack;
+  logs: StackLogEntry[];
+  close(): Promise<void>;
+}
+
+/** The seed's message table: no numbering, no read marks, as the seed design had. */
+const SEED_TABLE = `
+  create table public.seed_messages (
+    id uuid primary key default gen_random_uuid(),
+    chat_id uuid not null references public.conversations (id) on delete cascade,
+    user_id uuid,
+    role text not null default 'user',
+    text text not null,
+    created_at timestamptz not null default now()
+  );
+  alter table public.seed_messages enable row level security;
+  grant all on public.seed_messages to service_role;`;
+
+export async function startBench(engine: Engine): Promise<Bench> {
+  const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const dbName = `inbox_bench_${process.pid}`;
+  let databaseUrl: string | undefined;
+  if (engine === 'postgres') {
+    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+    await admin.unsafe(`create database ${dbName}`);
+    await admin.end();
+    const url = new URL(adminUrl);
+    url.pathname = `/${dbName}`;
+    databaseUrl = url.toString();
+  }
+  const logs: StackLogEntry[] = [];
+  const stack = await startLocalStack({
+    port: 0,
+    databaseUrl,
+    jwtExpirySeconds: 3600,
+    extraFunctions: [{
+      name: 'seed-chat-send',
+      entrypoint: join(projectRoot, 'bench', 'seed-chat-send', 'index.ts'),
+      importMap: join(projectRoot, 'bench', 'seed-chat-send', 'deno.json'),
+      verifyJwt: false,
+    }],
+    onLog: (entry) => {
+      if (!entry.event.startsWith('realtime_')) logs.push(entry);
+    },
+  });
+  await stack.db.transaction((tx) => tx.exec(SEED_TABLE));
+  await stack.db.exclusive(() => stack.db.connection.clearSchemaCache());
+  return {
+    engine,
+    stack,
+    logs,
+    async close() {
+      await stack.stop();
+      if (databaseUrl) {
+        const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+        await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+        await admin.end();
+      }
+    },
+  };
+}
+
+export interface BenchUser {
+  id: string;
+  token: string;
+}
+
+/** Users straight into auth.users (signing up 1000 through bcrypt would dominate the run), with tokens signed like GoTrue's. */
+export async function createUsers(bench: Bench, count: number): Promise<BenchUser[]> {
+  const rows = await bench.stack.db.transaction((tx) =>
+    tx.query<{ id: string }>(
+      `insert into auth.users (id, aud, role, email)
+       select gen_random_uuid(), 'authenticated', 'authenticated', 'bench-' || gen_random_uuid() || '@example.test'
+       from generate_series(1, $1) returning id`,
+      [count],
+    ));
+  const secret = new TextEncoder().encode(bench.stack.keys.jwtSecret);
+  return Promise.all(rows.map(async ({ id }) => ({
+    id,
+    token: await new SignJWT({ sub: id, role: 'authenticated', aud: 'authenticated', email: `${id}@example.test` })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuedAt()
+      .setExpirationTime('2h')
+      .sign(secret),
+  })));
+}
+
+export function clientFor(bench: Bench, user: BenchUser): SupabaseClient {
+  return createClient(bench.stack.url, bench.stack.keys.publishableKey, {
+    accessToken: async () => user.token,
+    realtime: { transport: WebSocket as never },
+  });
+}
+
+export async function callFunction(bench: Bench, name: string, user: BenchUser, body: unknown): Promise<any> {
+  const response = await fetch(`${bench.stack.url}/functions/v1/${name}`, {
+    method: 'POST',
+    headers: { apikey: bench.stack.keys.publishableKey, authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const json = await response.json();
+  if (!response.ok) throw new Error(`${name} answered ${response.status}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+export async function createConversation(bench: Bench, owner: BenchUser, others: BenchUser[]): Promise<string> {
+  const answer = await callFunction(bench, 'chat-create', owner, { title: 'bench', participant_ids: others.map((u) => u.id) });
+  return answer.conversation.id;
+}
+
+export type Design = 'ours' | 'seed';
+
+/** Each participant's own client listening on their inbox channel: private for ours, public for the seed. */
+export interface Subscribers {
+  /** Called for every message-insert any participant receives. */
+  onMessage(listener: (messageId: string, at: number, userId: string) => void): void;
+  close(): Promise<void>;
+}
+
+export async function subscribe(bench: Bench, users: BenchUser[], design: Design): Promise<Subscribers> {
+  const listeners: ((messageId: string, at: number, userId: string) => void)[] = [];
+  const clients: SupabaseClient[] = [];
+  const join = async (user: BenchUser) => {
+    const client = clientFor(bench, user);
+    clients.push(client);
+    // The first join would otherwise go out before the token callback resolved, as anon.
+    await client.realtime.setAuth();
+    return new Promise<void>((resolve, reject) => {
+      client
+        .channel(`user-realtime:${user.id}`, { config: { private: design === 'ours' } })
+        .on('broadcast', { event: 'message-insert' }, ({ payload }) => {
+          const at = performance.now();
+          for (const listener of listeners) listener(payload.message.id, at, user.id);
+        })
+        .subscribe((status, error) => {
+          if (status === 'SUBSCRIBED') resolve();
+          else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT') reject(error ?? new Error(status));
+        });
+    });
+  };
+  // Join in slices of 100 so a thousand joins do not time out queued behind each other.
+  for (let i = 0; i < users.length; i += 100) await Promise.all(users.slice(i, i + 100).map(join));
+  return {
+    onMessage: (listener) => void listeners.push(listener),
+    async close() {
+      await Promise.all(clients.map((client) => client.removeAllChannels()));
+      for (const client of clients) client.realtime.disconnect();
+    },
+  };
+}
+
+/** The function each design's sender calls, and the body it takes. */
+export function sendFor(bench: Bench, design: Design, sender: BenchUser, chatId: string) {
+  return (text: string) =>
+    design === 'ours'
+      ? callFunction(bench, 'chat-send', sender, { chat_id: chatId, text }).then((a) => a.messages[0].id as string)
+      : callFunction(bench, 'seed-chat-send', sender, { chat_id: chatId, text, user_id: sender.id }).then((a) => a.data.id as string);
+}
