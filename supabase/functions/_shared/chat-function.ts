@@ -55,12 +55,14 @@ export function serveChatFunction<Input>(fn: ChatFunction<Input>, runtime: Runti
     // run_ms: the RPC round trip plus building the events, for profiling where a request's time goes.
     const logFields = { ...outcome.logFields, run_ms: Math.round(performance.now() - started) };
     log(`${fn.name}_${caller.kind}_broadcasting`, logFields);
-    const sending = broadcast(outcome.events, { logPrefix: fn.name, ...logFields });
+    const send = () => broadcast(outcome.events, { logPrefix: fn.name, ...logFields });
     if (caller.kind === 'user' && runtime.waitUntil) {
-      runtime.waitUntil(sending);
+      // Start on the next turn, once the answer is on its way: serialising a large batch runs
+      // synchronously and would otherwise hold the answer back (45 ms at 1000 participants).
+      runtime.waitUntil(new Promise((resolve) => setTimeout(resolve, 0)).then(send));
       return json(200, outcome.reportBroadcast ? { ...outcome.body, broadcast: 'queued' } : outcome.body);
     }
-    const result = await sending;
+    const result = await send();
     return json(200, outcome.reportBroadcast ? { ...outcome.body, broadcast: result.ok ? 'sent' : 'failed' } : outcome.body);
   }
 
