@@ -1,9 +1,8 @@
 // What each design costs a client: connections and channels for a user in N conversations. Ours
 // joins one private channel whatever N; a channel-per-conversation client joins N.
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import WebSocket from 'ws';
+import type { SupabaseClient } from '@supabase/supabase-js';
 import { UnifiedChannelService } from '../src/client/index.ts';
-import { type Bench, callFunction, createUsers } from './harness.ts';
+import { type Bench, callFunction, clientFor, createUsers, signUpUser } from './harness.ts';
 import { round } from './stats.ts';
 
 export interface ChannelsResult {
@@ -13,14 +12,7 @@ export interface ChannelsResult {
 }
 
 export async function channelsPerUser(bench: Bench, conversationCounts: number[]): Promise<ChannelsResult[]> {
-  const { url, keys } = bench.stack;
-  const client = createClient(url, keys.publishableKey, {
-    auth: { persistSession: false, autoRefreshToken: false },
-    realtime: { transport: WebSocket as never },
-  });
-  const { data, error } = await client.auth.signUp({ email: `channels-${Date.now()}@example.test`, password: 'bench password 1' });
-  if (error || !data.session) throw new Error(`sign-up failed: ${error?.message}`);
-  const me = { id: data.session.user.id, token: data.session.access_token };
+  const { user: me, client } = await signUpUser(bench, 'channels');
   const [other] = await createUsers(bench, 1);
   const chats: string[] = [];
 
@@ -34,10 +26,7 @@ export async function channelsPerUser(bench: Bench, conversationCounts: number[]
       await service.subscribe(me.id);
       return () => service.cleanup();
     });
-    const perConversationClient = createClient(url, keys.publishableKey, {
-      accessToken: async () => me.token,
-      realtime: { transport: WebSocket as never },
-    });
+    const perConversationClient = clientFor(bench, me);
     const perConversation = await measureJoin(bench, perConversationClient, async () => {
       await perConversationClient.realtime.setAuth();
       await Promise.all(chats.slice(0, count).map((chatId) =>

@@ -1,9 +1,7 @@
 // Recovery: B's InboxStore holds a conversation, Realtime goes down, A sends N messages, Realtime
 // comes back. Measured: from Realtime being back until B holds all N, in order, each once.
-import { createClient } from '@supabase/supabase-js';
-import WebSocket from 'ws';
 import { InboxStore, isOptimistic } from '../src/client/index.ts';
-import { type Bench, callFunction, createConversation, createUsers } from './harness.ts';
+import { type Bench, callFunction, createConversation, createUsers, signUpUser } from './harness.ts';
 import { round } from './stats.ts';
 
 export interface ConvergenceResult {
@@ -17,14 +15,7 @@ export interface ConvergenceResult {
 }
 
 export async function convergence(bench: Bench, missedCounts: number[]): Promise<ConvergenceResult[]> {
-  const { url, keys } = bench.stack;
-  const client = createClient(url, keys.publishableKey, {
-    auth: { persistSession: false, autoRefreshToken: false },
-    realtime: { transport: WebSocket as never },
-  });
-  const { data, error } = await client.auth.signUp({ email: `converge-${Date.now()}@example.test`, password: 'bench password 1' });
-  if (error || !data.session) throw new Error(`sign-up failed: ${error?.message}`);
-  const b = { id: data.session.user.id, token: data.session.access_token };
+  const { user: b, client } = await signUpUser(bench, 'converge');
   const [a] = await createUsers(bench, 1);
   const store = new InboxStore(client, { onError: () => {} });
   await store.start();

@@ -100,6 +100,17 @@ export async function createUsers(bench: Bench, count: number): Promise<BenchUse
   })));
 }
 
+/** A user signed up through auth, with a session-following client (what the client library needs). */
+export async function signUpUser(bench: Bench, name: string): Promise<{ user: BenchUser; client: SupabaseClient }> {
+  const client = createClient(bench.stack.url, bench.stack.keys.publishableKey, {
+    auth: { persistSession: false, autoRefreshToken: false },
+    realtime: { transport: WebSocket as never },
+  });
+  const { data, error } = await client.auth.signUp({ email: `${name}-${Date.now()}@example.test`, password: 'bench password 1' });
+  if (error || !data.session) throw new Error(`sign-up of ${name} failed: ${error?.message}`);
+  return { user: { id: data.session.user.id, token: data.session.access_token }, client };
+}
+
 export function clientFor(bench: Bench, user: BenchUser): SupabaseClient {
   return createClient(bench.stack.url, bench.stack.keys.publishableKey, {
     accessToken: async () => user.token,

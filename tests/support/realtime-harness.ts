@@ -4,7 +4,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { createClient, type RealtimeChannel, type SupabaseClient } from '@supabase/supabase-js';
-import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import {
   createDatabasePolicy,
@@ -16,6 +15,9 @@ import {
 } from '../../src/local/realtime/index.ts';
 import { pgliteWithRollback } from '../../src/local/database.ts';
 import { createPgliteDb, type TestDb } from './db.ts';
+import { signJwt } from './jwt.ts';
+
+export { waitFor } from './wait.ts';
 
 export const keys = {
   publishable: 'sb_publishable_realtime_tests_0123456789',
@@ -29,28 +31,14 @@ export const resolveToken = createTokenResolver({
   secretKeys: [keys.secret],
 });
 
-/** An HS256 token like GoTrue's: role authenticated unless told otherwise, exp in `ttlSeconds`. */
-export function mintJwt(sub: string | undefined, opts: { ttlSeconds?: number; role?: string; secret?: string } = {}): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ role: opts.role ?? 'authenticated', ...(sub ? { sub } : {}) })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setIssuedAt(now)
-    .setExpirationTime(now + (opts.ttlSeconds ?? 3600))
-    .sign(new TextEncoder().encode(opts.secret ?? keys.jwtSecret));
-}
+/** A token signed with the harness's secret (or `opts.secret`). */
+export const mintJwt = (sub: string | undefined, opts: { ttlSeconds?: number; role?: string; secret?: string } = {}) =>
+  signJwt(sub, { ...opts, secret: opts.secret ?? keys.jwtSecret });
 
 /** PGlite with the project's migrations, and the database policy over it. */
 export async function createInboxDb(): Promise<{ db: TestDb & { pg: import('@electric-sql/pglite').PGlite }; policy: ChannelPolicy }> {
   const db = await createPgliteDb();
   return { db, policy: createDatabasePolicy({ withRollback: pgliteWithRollback(db.pg) }) };
-}
-
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -3,10 +3,13 @@
 // through the real auth API, and raw listeners on their inbox channels.
 import { randomUUID } from 'node:crypto';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { startLocalStack, type LocalStack, type LocalStackOptions, type StackLogEntry } from '../../src/local/stack.ts';
 import { createEmptyPostgresDatabase } from './db.ts';
+import { signJwt } from './jwt.ts';
+import { waitFor } from './wait.ts';
+
+export { waitFor };
 
 export interface Target {
   url: string;
@@ -93,14 +96,7 @@ export async function signIn(target: Target, user: TestUser): Promise<TestUser> 
 }
 
 /** A JWT for `sub`, signed with the project secret, that expired a minute ago. */
-export function expiredToken(target: Target, sub: string): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ sub, role: 'authenticated', aud: 'authenticated' })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setIssuedAt(now - 3600)
-    .setExpirationTime(now - 60)
-    .sign(new TextEncoder().encode(target.jwtSecret));
-}
+export const expiredToken = (target: Target, sub: string) => signJwt(sub, { secret: target.jwtSecret, ttlSeconds: -60 });
 
 export interface InboxEvent {
   event: string;
@@ -127,16 +123,6 @@ export async function listenToInbox(user: TestUser) {
       waitFor(() => events.find(predicate), `${user.email} to receive ${what}`),
     close: () => user.client.removeChannel(channel),
   };
-}
-
-export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 /** Calls a function over plain HTTP, as any frontend or server would. */
