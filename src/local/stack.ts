@@ -106,8 +106,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const service = serviceFor(pathname);
     if (!service) return json(404, { message: `no route for ${pathname}` });
     counts[service]++;
-    // Functions answer CORS themselves, as on the platform; the gateway answers for everything else.
-    if (service === 'functions') return dispatch(service, request, pathname);
+    // Functions and Realtime answer CORS themselves, as on the platform. lite's auth preflight lacks
+    // Access-Control-Allow-Headers (browsers then refuse to sign in), so the gateway answers for lite.
+    if (service !== 'rest' && service !== 'auth') return dispatch(service, request, pathname);
     if (request.method === 'OPTIONS') return preflight(request);
     const response = await dispatch(service, request, pathname);
     if (!response.headers.has('access-control-allow-origin')) response.headers.set('access-control-allow-origin', '*');
