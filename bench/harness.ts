@@ -3,9 +3,9 @@
 import { join } from 'node:path';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { SignJWT } from 'jose';
-import postgres from 'postgres';
 import WebSocket from 'ws';
 import { projectRoot } from '../src/local/schema.ts';
+import { createScratchDatabase } from '../src/local/scratch-database.ts';
 import { type LocalStack, type StackLogEntry, startLocalStack } from '../src/local/stack.ts';
 
 export type Engine = 'pglite' | 'postgres';
@@ -31,22 +31,11 @@ const SEED_TABLE = `
   grant all on public.seed_messages to service_role;`;
 
 export async function startBench(engine: Engine): Promise<Bench> {
-  const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const dbName = `inbox_bench_${process.pid}`;
-  let databaseUrl: string | undefined;
-  if (engine === 'postgres') {
-    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-    await admin.unsafe(`create database ${dbName}`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${dbName}`;
-    databaseUrl = url.toString();
-  }
+  const database = engine === 'postgres' ? await createScratchDatabase('inbox_bench') : undefined;
   const logs: StackLogEntry[] = [];
   const stack = await startLocalStack({
     port: 0,
-    databaseUrl,
+    databaseUrl: database?.url,
     jwtExpirySeconds: 3600,
     extraFunctions: [{
       name: 'seed-chat-send',
@@ -66,11 +55,7 @@ export async function startBench(engine: Engine): Promise<Bench> {
     logs,
     async close() {
       await stack.stop();
-      if (databaseUrl) {
-        const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-        await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-        await admin.end();
-      }
+      await database?.drop();
     },
   };
 }

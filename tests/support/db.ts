@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import { applySchema } from '../../src/local/schema.ts';
+import { createScratchDatabase } from '../../src/local/scratch-database.ts';
 
 /** Claims as PostgREST would set them for a request. */
 export type Claims = { sub?: string; role: 'anon' | 'authenticated' | 'service_role'; [k: string]: unknown };
@@ -17,27 +18,10 @@ export interface TestDb {
   close(): Promise<void>;
 }
 
-export const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
 const setClaims = `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)`;
 
 /** A new, empty database on the test server; drop() removes it (closing any leftover session). */
-export async function createEmptyPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `inbox_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const dropper = postgres(adminUrl, { max: 1, onnotice: () => {} });
-      await dropper.unsafe(`drop database if exists ${name} with (force)`);
-      await dropper.end();
-    },
-  };
-}
+export const createEmptyPostgresDatabase = () => createScratchDatabase('inbox_test');
 
 export async function createPostgresDb(): Promise<TestDb & { url: string; sql: postgres.Sql }> {
   const database = await createEmptyPostgresDatabase();
