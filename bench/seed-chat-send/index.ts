@@ -1,4 +1,4 @@
-// BENCHMARK BASELINE ONLY — never deploy. The seed design's chat-send (shared/seeds/003), rebuilt
+// BENCHMARK BASELINE ONLY — never deploy. The seed design's chat-send (docs/seeds/003_f2e7a8ed5dfea657.txt), rebuilt
 // faithfully so the benchmarks can run it beside ours: insert the message, then a separate query for
 // the participants, then one channel.send() per participant. The function never subscribes, so every
 // send falls back to one Realtime REST request, fire-and-forget, on the public `user-realtime:<id>`

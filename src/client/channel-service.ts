@@ -3,7 +3,7 @@
 // the channel when realtime-js gives up on it, and hands validated events to its listeners. What to do
 // after a (re)subscribe, such as catching up, belongs to whoever holds state: see `onStatus`.
 import { REALTIME_SUBSCRIBE_STATES, type RealtimeChannel } from '@supabase/supabase-js';
-import { EVENT, inboxTopic, type InboxEventName } from '../../supabase/functions/_shared/schemas.ts';
+import { EVENT, inboxTopic, type InboxEventName } from '../../supabase/functions/_shared/contract/index.ts';
 import type { SupabaseLike } from './api.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
 import { parseInboxEvent, type InboxEvent, type InboxEventMap, type InvalidEvent } from './events.ts';
@@ -130,7 +130,7 @@ export class UnifiedChannelService {
   private async join(): Promise<void> {
     const generation = this.generation;
     // A stored session may not have reached realtime yet; a join sent before it would carry no user token
-    // and never be re-sent with one (see notes/realtime.md). setAuth() fetches the session and waits for it.
+    // and never be re-sent with one (see docs/realtime-protocol.md). setAuth() fetches the session and waits for it.
     await Promise.all([this.released, this.supabase.realtime.setAuth()]);
     if (generation !== this.generation || this.#userId === null) return;
 

@@ -9,7 +9,7 @@ import {
   type ConversationSummary,
   type CreateBody,
   type Message,
-} from '../../supabase/functions/_shared/schemas.ts';
+} from '../../supabase/functions/_shared/contract/index.ts';
 import {
   ChatApiError,
   fetchInbox,

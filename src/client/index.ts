@@ -48,4 +48,4 @@ export type {
   CreateBody,
   Message,
   MessageInsertPayload,
-} from '../../supabase/functions/_shared/schemas.ts';
+} from '../../supabase/functions/_shared/contract/index.ts';

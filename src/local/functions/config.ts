@@ -17,7 +17,7 @@ interface TomlFunction {
 }
 
 /**
- * Every folder of supabase/functions except `_shared`-style ones, with the settings the CLI reads
+ * Every folder of supabase/functions that has an entrypoint (not `_shared`-style ones, not `tests`), with the settings the CLI reads
  * from config.toml `[functions.<name>]` (paths there are relative to supabase/). Defaults are the
  * CLI's: verify_jwt on, index.ts, the folder's deno.json.
  */
@@ -40,5 +40,6 @@ export function discoverFunctions(supabaseDir: string): FunctionSpec[] {
         verifyJwt: settings.verify_jwt ?? true,
       };
     })
+    .filter((spec) => existsSync(spec.entrypoint))
     .sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -10,7 +10,7 @@ import type { RealtimeMessage } from './events.ts';
 import { corsHeaders, errorResponse, HttpError, json, readJson } from './http.ts';
 import type { LogFields, Logger } from './log.ts';
 import { clientFor } from './rpc.ts';
-import { LIMITS } from './schemas.ts';
+import { LIMITS } from './contract/index.ts';
 
 export interface Runtime {
   config: FunctionConfig;

@@ -8,7 +8,7 @@ import {
   inboxTopic,
   type Message,
   type MessageInsertPayload,
-} from './schemas.ts';
+} from './contract/index.ts';
 
 export type RealtimeMessage =
   | { topic: string; event: typeof EVENT.messageInsert; payload: MessageInsertPayload; private: true }

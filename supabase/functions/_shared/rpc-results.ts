@@ -1,6 +1,6 @@
 // What the write RPCs return (function ↔ database contract; see the chat_rpcs migration).
 import { z } from 'zod';
-import { ConversationSummary, Message } from './schemas.ts';
+import { ConversationSummary, Message } from './contract/index.ts';
 
 export const Recipient = z.object({ user_id: z.uuid(), unread_count: z.number().int().nonnegative() });
 export type Recipient = z.infer<typeof Recipient>;

@@ -4,7 +4,7 @@ import { conversationUpdate, personalise } from '../_shared/events.ts';
 import { parseBody } from '../_shared/http.ts';
 import { CreateResult } from '../_shared/rpc-results.ts';
 import { callRpc } from '../_shared/rpc.ts';
-import { CreateBody } from '../_shared/schemas.ts';
+import { CreateBody } from '../_shared/contract/index.ts';
 
 export const chatCreate: ChatFunction<CreateBody> = {
   name: 'chat_create',

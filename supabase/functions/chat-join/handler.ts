@@ -5,7 +5,7 @@ import { conversationUpdate, personalise } from '../_shared/events.ts';
 import { parseBody } from '../_shared/http.ts';
 import { JoinResult } from '../_shared/rpc-results.ts';
 import { callRpc } from '../_shared/rpc.ts';
-import { JoinBody } from '../_shared/schemas.ts';
+import { JoinBody } from '../_shared/contract/index.ts';
 
 export const chatJoin: ChatFunction<JoinBody> = {
   name: 'chat_join',

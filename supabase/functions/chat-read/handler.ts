@@ -4,7 +4,7 @@ import { conversationUpdate, personalise } from '../_shared/events.ts';
 import { parseBody } from '../_shared/http.ts';
 import { ReadResult } from '../_shared/rpc-results.ts';
 import { callRpc } from '../_shared/rpc.ts';
-import { ReadBody } from '../_shared/schemas.ts';
+import { ReadBody } from '../_shared/contract/index.ts';
 
 export const chatRead: ChatFunction<ReadBody> = {
   name: 'chat_read',

@@ -4,7 +4,7 @@ import { sendEvents } from '../_shared/events.ts';
 import { HttpError, parseBody } from '../_shared/http.ts';
 import { SendResult } from '../_shared/rpc-results.ts';
 import { callRpc } from '../_shared/rpc.ts';
-import { type SendItem, SendBatchBody, SendSingleBody } from '../_shared/schemas.ts';
+import { type SendItem, SendBatchBody, SendSingleBody } from '../_shared/contract/index.ts';
 
 export interface SendInput {
   chatId: string;

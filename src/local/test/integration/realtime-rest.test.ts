@@ -1,7 +1,7 @@
 // The broadcast REST API: credentials, validation errors in Realtime's shapes, the single-message
 // endpoint behind httpSend, and what reaches subscribers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser } from '../support/db.ts';
+import { addUser } from '../../../../tests/support/db.ts';
 import { clientDecode } from '../support/realtime-frames.ts';
 import { createInboxDb, keys, mintJwt, sleep, startRealtimeHarness, waitFor, type RealtimeHarness } from '../support/realtime-harness.ts';
 import { RawClient } from '../support/realtime-raw-client.ts';

@@ -1,6 +1,6 @@
 // A server restart on the same port: real supabase-js clients reconnect and rejoin on their own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser } from '../support/db.ts';
+import { addUser } from '../../../../tests/support/db.ts';
 import { createInboxDb, keys, mintJwt, startRealtimeHarness, waitFor, type RealtimeHarness } from '../support/realtime-harness.ts';
 
 describe('realtime restart', () => {

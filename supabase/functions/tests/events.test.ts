@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { conversationUpdate, sendEvents } from '../../supabase/functions/_shared/events.ts';
-import { ConversationUpdatePayload, EVENT, MessageInsertPayload } from '../../supabase/functions/_shared/schemas.ts';
+import { conversationUpdate, sendEvents } from '../_shared/events.ts';
+import { ConversationUpdatePayload, EVENT, MessageInsertPayload } from '../_shared/contract/index.ts';
 
 const chat = '6f1c1a3e-8a0e-4d39-9f3a-2b7a1f0c9d11';
 const alice = '00000000-0000-4000-a000-00000000000a';

@@ -1,8 +1,8 @@
 // createDatabasePolicy against the project's realtime.messages policy on both engines.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pgliteWithRollback, postgresWithRollback } from '../../src/local/database.ts';
-import { createDatabasePolicy, type ChannelPolicy } from '../../src/local/realtime/index.ts';
-import { addUser, createPgliteDb, createPostgresDb, type TestDb } from '../support/db.ts';
+import { pgliteWithRollback, postgresWithRollback } from '../../database.ts';
+import { createDatabasePolicy, type ChannelPolicy } from '../../realtime/index.ts';
+import { addUser, createPgliteDb, createPostgresDb, type TestDb } from '../../../../tests/support/db.ts';
 
 const engines = [
   ['postgres', async () => {

@@ -2,7 +2,7 @@
 // and at connect, with the real supabase-js client.
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser } from '../support/db.ts';
+import { addUser } from '../../../../tests/support/db.ts';
 import { createInboxDb, keys, mintJwt, sleep, startRealtimeHarness, waitFor, type RealtimeHarness } from '../support/realtime-harness.ts';
 import { RawClient } from '../support/realtime-raw-client.ts';
 

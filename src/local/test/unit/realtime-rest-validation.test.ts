@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateBatch } from '../../src/local/realtime/rest-validation.ts';
+import { validateBatch } from '../../realtime/rest-validation.ts';
 
 describe('validateBatch', () => {
   it('accepts well-formed messages, coercing private and keeping string ids', () => {

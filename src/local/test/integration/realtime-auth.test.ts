@@ -1,7 +1,7 @@
 // Private inbox channels with the real supabase-js client against the local Realtime server,
 // authorized by the project's realtime.messages policy on PGlite.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser } from '../support/db.ts';
+import { addUser } from '../../../../tests/support/db.ts';
 import { createInboxDb, keys, mintJwt, sleep, startRealtimeHarness, waitFor, type RealtimeHarness } from '../support/realtime-harness.ts';
 
 const inbox = (id: string) => `user-realtime:${id}`;

@@ -1,7 +1,7 @@
 // Wire-level behaviour: both serializers, heartbeats, join/leave semantics, and hostile frames,
 // driven with raw `ws` sockets alongside real supabase-js clients.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser } from '../support/db.ts';
+import { addUser } from '../../../../tests/support/db.ts';
 import { createInboxDb, keys, mintJwt, sleep, startRealtimeHarness, waitFor, type RealtimeHarness } from '../support/realtime-harness.ts';
 import { clientDecode, clientEncode } from '../support/realtime-frames.ts';
 import { RawClient } from '../support/realtime-raw-client.ts';

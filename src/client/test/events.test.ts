@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseInboxEvent } from '../../src/client/events.ts';
+import { parseInboxEvent } from '../events.ts';
 
 const CHAT = '00000000-0000-4000-8000-000000000001';
 const message = {

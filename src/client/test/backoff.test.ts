@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ChatApiError, isRetryable } from '../../src/client/api.ts';
-import { Backoff, retryWithBackoff } from '../../src/client/backoff.ts';
+import { ChatApiError, isRetryable } from '../api.ts';
+import { Backoff, retryWithBackoff } from '../backoff.ts';
 
 describe('Backoff', () => {
   it('grows by the factor and stops at the cap', () => {

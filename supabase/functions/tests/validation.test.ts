@@ -1,12 +1,12 @@
 // Hostile and bad bodies are refused before anything touches the database.
 import { describe, expect, it } from 'vitest';
-import type { Caller } from '../../supabase/functions/_shared/caller.ts';
-import { HttpError } from '../../supabase/functions/_shared/http.ts';
-import { LIMITS } from '../../supabase/functions/_shared/schemas.ts';
-import { chatCreate } from '../../supabase/functions/chat-create/handler.ts';
-import { chatJoin } from '../../supabase/functions/chat-join/handler.ts';
-import { chatRead } from '../../supabase/functions/chat-read/handler.ts';
-import { chatSend } from '../../supabase/functions/chat-send/handler.ts';
+import type { Caller } from '../_shared/caller.ts';
+import { HttpError } from '../_shared/http.ts';
+import { LIMITS } from '../_shared/contract/index.ts';
+import { chatCreate } from '../chat-create/handler.ts';
+import { chatJoin } from '../chat-join/handler.ts';
+import { chatRead } from '../chat-read/handler.ts';
+import { chatSend } from '../chat-send/handler.ts';
 
 const user: Caller = { kind: 'user', token: 'a.b.c' };
 const server: Caller = { kind: 'server' };

@@ -1,7 +1,7 @@
 // The broadcaster's retry, chunking and time bound, with the network replaced by a scripted fetch.
 import { describe, expect, it } from 'vitest';
-import { createBroadcaster } from '../../supabase/functions/_shared/broadcast.ts';
-import type { RealtimeMessage } from '../../supabase/functions/_shared/events.ts';
+import { createBroadcaster } from '../_shared/broadcast.ts';
+import type { RealtimeMessage } from '../_shared/events.ts';
 
 const config = { url: 'http://realtime.test/api/broadcast', batchSize: 3, maxAttempts: 4, baseDelayMs: 10, totalTimeoutMs: 1000 };
 const messages = (n: number) =>

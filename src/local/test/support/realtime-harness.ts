@@ -12,12 +12,12 @@ import {
   type ChannelPolicy,
   type LogEntry,
   type RealtimeServer,
-} from '../../src/local/realtime/index.ts';
-import { pgliteWithRollback } from '../../src/local/database.ts';
-import { createPgliteDb, type TestDb } from './db.ts';
-import { signJwt } from './jwt.ts';
+} from '../../realtime/index.ts';
+import { pgliteWithRollback } from '../../database.ts';
+import { createPgliteDb, type TestDb } from '../../../../tests/support/db.ts';
+import { signJwt } from '../../../../tests/support/jwt.ts';
 
-export { waitFor } from './wait.ts';
+export { waitFor } from '../../../../tests/support/wait.ts';
 
 export const keys = {
   publishable: 'sb_publishable_realtime_tests_0123456789',
@@ -151,7 +151,7 @@ export async function startRealtimeHarness(opts: { policy: ChannelPolicy; maxPay
     async client({ token, realtime } = {}) {
       const client = new TestClient(url, token, realtime);
       clients.add(client);
-      // Without this the first join races the token and goes out anonymous (see notes/realtime.md).
+      // Without this the first join races the token and goes out anonymous (see docs/realtime-protocol.md).
       await client.supabase.realtime.setAuth();
       return client;
     },

@@ -4,8 +4,8 @@ import {
   Message as MessageSchema,
   type ConversationSummary,
   type Message,
-} from '../../supabase/functions/_shared/schemas.ts';
-import type { InboxEvent } from '../../src/client/events.ts';
+} from '../../../supabase/functions/_shared/contract/index.ts';
+import type { InboxEvent } from '../events.ts';
 import {
   conversationsBehind,
   emptyInbox,
@@ -16,7 +16,7 @@ import {
   type InboxAction,
   type InboxState,
   type OptimisticMessage,
-} from '../../src/client/inbox-state.ts';
+} from '../inbox-state.ts';
 
 // ---- fixtures: valid against the wire schemas, so the state is tested on what the client really gets
 

@@ -1,5 +1,5 @@
 // Serializers for vsn 1.0.0 / 2.0.0 and the binary kinds, checked against the byte layouts in
-// notes/realtime.md and against the installed realtime-js serializer.
+// docs/realtime-protocol.md and against the installed realtime-js serializer.
 import { describe, expect, it } from 'vitest';
 import {
   decodeFrame,
@@ -8,13 +8,13 @@ import {
   encodeUserBroadcast,
   ProtocolError,
   type Message,
-} from '../../src/local/realtime/protocol.ts';
+} from '../../realtime/protocol.ts';
 import { clientDecode, clientEncode } from '../support/realtime-frames.ts';
 
 const hex = (...parts: (number[] | string)[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
 
 describe('vsn 2.0.0 binary frames', () => {
-  // notes/realtime.md §2: send event "e", payload {a:1}, persist {ttl:60}, join_ref "1", ref "2", topic "realtime:t".
+  // docs/realtime-protocol.md, WebSocket: send event "e", payload {a:1}, persist {ttl:60}, join_ref "1", ref "2", topic "realtime:t".
   const kind3Sample = hex([0x03, 0x01, 0x01, 0x0a, 0x01, 0x16, 0x01], '1', '2', 'realtime:t', 'e', '{"persist":{"ttl":60}}', '{"a":1}');
 
   it('decodes the documented kind 3 sample, which is what realtime-js produces', () => {
@@ -54,7 +54,7 @@ describe('vsn 2.0.0 binary frames', () => {
   });
 
   it('encodes kind 4 exactly as the captured sample, and realtime-js decodes it', () => {
-    // notes/realtime.md §2: 04 18 05 0f 01 | realtime:user-realtime:X | INBOX | {"id":"uuid-2"} | {"id":2}
+    // docs/realtime-protocol.md, WebSocket: 04 18 05 0f 01 | realtime:user-realtime:X | INBOX | {"id":"uuid-2"} | {"id":2}
     const sample = hex([0x04, 0x18, 0x05, 0x0f, 0x01], 'realtime:user-realtime:X', 'INBOX', '{"id":"uuid-2"}', '{"id":2}');
     const encoded = encodeUserBroadcast({
       topic: 'realtime:user-realtime:X',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { identifyCaller } from '../../supabase/functions/_shared/caller.ts';
-import { loadConfig } from '../../supabase/functions/_shared/config.ts';
-import { HttpError } from '../../supabase/functions/_shared/http.ts';
+import { identifyCaller } from '../_shared/caller.ts';
+import { loadConfig } from '../_shared/config.ts';
+import { HttpError } from '../_shared/http.ts';
 
 const env: Record<string, string> = {
   SUPABASE_URL: 'http://127.0.0.1:54321',

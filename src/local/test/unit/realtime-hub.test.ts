@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Hub, type Subscriber } from '../../src/local/realtime/hub.ts';
-import type { Vsn } from '../../src/local/realtime/protocol.ts';
+import { Hub, type Subscriber } from '../../realtime/hub.ts';
+import type { Vsn } from '../../realtime/protocol.ts';
 
 const subscriber = (vsn: Vsn = '2.0.0') => {
   const frames: (string | Buffer)[] = [];
