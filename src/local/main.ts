@@ -4,10 +4,14 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from './schema.ts';
 import { startLocalStack } from './stack.ts';
+import { buildWebApp } from '../web/build.ts';
 
 const dataDir = join(projectRoot, '.local', 'pglite');
 const databaseUrl = process.env.DATABASE_URL || undefined;
 if (process.argv.includes('--reset') && !databaseUrl) rmSync(dataDir, { recursive: true, force: true });
+
+const webBuildMs = await buildWebApp({ ifStale: true });
+if (webBuildMs !== null) console.log(JSON.stringify({ event: 'web_app_built', build_ms: webBuildMs }));
 
 const stack = await startLocalStack({
   port: Number(process.env.PORT ?? 54321),
@@ -20,6 +24,7 @@ const { url, keys } = stack;
 console.log(`
 Started the local Supabase stack (no Docker) on ${databaseUrl ? 'Postgres' : `PGlite (${dataDir})`}.
 
+         Web app: ${url}/
          API URL: ${url}
     Realtime URL: ${url.replace(/^http/, 'ws')}/realtime/v1
    Functions URL: ${url}/functions/v1 (${stack.functions.join(', ')})

@@ -10,6 +10,7 @@ import { createLite } from './lite.ts';
 import { prepareDatabase } from './migrate.ts';
 import { createDatabasePolicy, createRealtimeServer, createTokenResolver, type RealtimeServer } from './realtime/index.ts';
 import { projectRoot } from './schema.ts';
+import { createWebApp } from './web.ts';
 
 export type StackLogEntry = { event: string; [field: string]: unknown };
 
@@ -30,6 +31,8 @@ export interface LocalStackOptions {
   extraFunctions?: FunctionSpec[];
   /** Structured log lines: the stack's own events and every line a function prints. */
   onLog?: (entry: StackLogEntry) => void;
+  /** The built web app served on every other path (default dist/web), and its demo accounts list. */
+  web?: { dir?: string; demoUsersPath?: string };
 }
 
 /** Requests served so far, by service; the benchmarks count round trips with it. */
@@ -97,6 +100,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     throw new Error('Realtime is not configured yet');
   };
   let functions: FunctionsRunner | undefined;
+  let web: ReturnType<typeof createWebApp> | undefined;
 
   const counts: RequestCounts = { rest: 0, auth: 0, realtimeApi: 0, functions: 0, websocketUpgrades: 0 };
 
@@ -104,7 +108,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const { pathname } = new URL(request.url);
     if (pathname === '/health') return json(ready ? 200 : 503, { status: ready ? 'healthy' : 'starting' });
     const service = serviceFor(pathname);
-    if (!service) return json(404, { message: `no route for ${pathname}` });
+    if (!service) return (ready && (await web?.(request))) || json(404, { message: `no route for ${pathname}` });
     counts[service]++;
     // Functions and Realtime answer CORS themselves, as on the platform. lite's auth preflight lacks
     // Access-Control-Allow-Headers (browsers then refuse to sign in), so the gateway answers for lite.
@@ -195,6 +199,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           : { event: 'function_output', function: line.function, stream: line.stream, line: line.line }),
     });
     await functions.start();
+    web = createWebApp({ db, publishableKey: keys.publishableKey, ...options.web });
   } catch (error) {
     await stop().catch(() => {});
     throw error;
