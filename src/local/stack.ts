@@ -31,8 +31,8 @@ export interface LocalStackOptions {
   extraFunctions?: FunctionSpec[];
   /** Structured log lines: the stack's own events and every line a function prints. */
   onLog?: (entry: StackLogEntry) => void;
-  /** The built web app served on every other path (default dist/web), and its demo accounts list. */
-  web?: { dir?: string; demoUsersPath?: string };
+  /** Where the built web app is, served on every path the API does not own (default dist/web). */
+  webDir?: string;
 }
 
 /** Requests served so far, by service; the benchmarks count round trips with it. */
@@ -108,7 +108,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const { pathname } = new URL(request.url);
     if (pathname === '/health') return json(ready ? 200 : 503, { status: ready ? 'healthy' : 'starting' });
     const service = serviceFor(pathname);
-    if (!service) return (ready && (await web?.(request))) || json(404, { message: `no route for ${pathname}` });
+    if (!service) return ready && web ? web(request) : json(404, { message: `no route for ${pathname}` });
     counts[service]++;
     // Functions and Realtime answer CORS themselves, as on the platform. lite's auth preflight lacks
     // Access-Control-Allow-Headers (browsers then refuse to sign in), so the gateway answers for lite.
@@ -199,7 +199,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           : { event: 'function_output', function: line.function, stream: line.stream, line: line.line }),
     });
     await functions.start();
-    web = createWebApp({ db, publishableKey: keys.publishableKey, ...options.web });
+    web = createWebApp({ publishableKey: keys.publishableKey, dir: options.webDir });
   } catch (error) {
     await stop().catch(() => {});
     throw error;

@@ -1,22 +1,12 @@
 // The reference web app (src/web, built to dist/web) on the API's own origin, as `npm start` serves it:
 // its files, index.html for every other page path (the app routes /join/<chat_id> itself), and
-// /app-config.json with the publishable key and the demo accounts to list on the sign-in page.
-import { existsSync, readFileSync } from 'node:fs';
+// /app-config.json with the publishable key the app needs to talk to the API.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
-import type { StackDatabase } from './database.ts';
 import { projectRoot } from './schema.ts';
 
 export const webDir = join(projectRoot, 'dist', 'web');
-
-/** The demo accounts supabase/seed.sql creates, with their passwords, for the sign-in page. */
-export const demoUsersFile = join(projectRoot, 'supabase', 'demo-users.json');
-
-export interface DemoUser {
-  email: string;
-  password: string;
-  name?: string;
-}
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -28,29 +18,21 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
 };
 
-export interface WebAppOptions {
-  db: StackDatabase;
-  publishableKey: string;
-  dir?: string;
-  demoUsersPath?: string;
-}
+const notFound = (pathname: string) => Response.json({ message: `no route for ${pathname}` }, { status: 404 });
 
-/** Answers GET/HEAD for the app's paths; null for anything else, which the caller turns into a 404. */
-export function createWebApp({ db, publishableKey, dir = webDir, demoUsersPath = demoUsersFile }: WebAppOptions) {
-  return async (request: Request): Promise<Response | null> => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') return null;
+/** A handler for every path the API does not own: mount it last. */
+export function createWebApp({ publishableKey, dir = webDir }: { publishableKey: string; dir?: string }) {
+  return async (request: Request): Promise<Response> => {
     const { pathname } = new URL(request.url);
-    if (pathname === '/app-config.json') {
-      return Response.json({ publishableKey, demoUsers: await demoUsers(db, demoUsersPath) }, { headers: { 'cache-control': 'no-store' } });
-    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') return notFound(pathname);
+    if (pathname === '/app-config.json') return Response.json({ publishableKey }, { headers: { 'cache-control': 'no-store' } });
     const path = resolvePath(dir, pathname);
-    if (!path) return null;
-    if (extname(path) && existsSync(path)) {
+    if (!path) return notFound(pathname);
+    if (extname(path)) {
+      if (!existsSync(path)) return notFound(pathname);
       // Vite puts a content hash in every asset name: they never change.
-      const cache = pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
-      return file(path, cache);
+      return file(path, pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
     }
-    if (extname(path)) return null;
     const index = join(dir, 'index.html');
     if (!existsSync(index)) {
       return new Response('The web app is not built: run `npm run build:web` (npm start does it for you).\n', {
@@ -78,18 +60,4 @@ async function file(path: string, cache: string): Promise<Response> {
   return new Response(await readFile(path), {
     headers: { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': cache },
   });
-}
-
-/** The listed demo accounts that exist in this database (one made before the seed existed has none). */
-async function demoUsers(db: StackDatabase, path: string): Promise<DemoUser[]> {
-  if (!existsSync(path)) return [];
-  const listed = JSON.parse(readFileSync(path, 'utf8')) as DemoUser[];
-  if (listed.length === 0) return [];
-  const rows = await db.withRollback((query) =>
-    query<{ email: string }>('select lower(email) as email from auth.users where lower(email) = any($1::text[])', [
-      listed.map((u) => u.email.toLowerCase()),
-    ]),
-  );
-  const present = new Set(rows.map((r) => r.email));
-  return listed.filter((u) => present.has(u.email.toLowerCase()));
 }

@@ -40,7 +40,7 @@ export function Conversation({ store, supabase, conversation, userId }: Props) {
   }, [newest]);
 
   return (
-    <section className="conversation" aria-label={titleOf(conversation)}>
+    <section className="conversation">
       <header>
         <h2>{titleOf(conversation)}</h2>
         <p className="participants">
@@ -49,7 +49,7 @@ export function Conversation({ store, supabase, conversation, userId }: Props) {
         </p>
         {conversation.is_public && <InviteLink chatId={id} />}
       </header>
-      <ol role="log" aria-label="Messages" ref={log}>
+      <ol role="log" ref={log}>
         {hasOlder && (
           <li className="older">
             <button type="button" disabled={loading} onClick={loadOlder}>Load older messages</button>

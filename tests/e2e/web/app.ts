@@ -20,8 +20,13 @@ export interface WebUser {
 export const uniqueEmail = (name: string) => `${name}-${randomUUID().slice(0, 8)}@example.test`;
 
 /** A browser context (its own storage: another device) with the app open, not signed in. */
-export async function openApp(browser: Browser, url: string, email: string): Promise<WebUser> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
+export async function openApp(
+  browser: Browser,
+  url: string,
+  email: string,
+  context?: BrowserContext,
+): Promise<WebUser> {
+  context ??= await browser.newContext({ viewport: { width: 1100, height: 700 } });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
