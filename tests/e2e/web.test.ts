@@ -79,7 +79,9 @@ it('(1, 3) A sends, B sees it without refresh, at the top with an unread badge w
 
   await send(b.page, 'hi A');
   await untilMessage(a.page, 'hi A');
-  expect(await conversationItem(a.page, 'Lunch').getByLabel(/unread/).count()).toBe(0);
+  // A has it open: read when seen, so no badge stays.
+  await conversationItem(a.page, 'Lunch').getByLabel(/unread/).waitFor({ state: 'detached' });
+  await a.page.waitForFunction(() => document.title === 'Inbox');
 }, 60_000);
 
 let c: WebUser;
@@ -107,6 +109,13 @@ it('(2, 4) B joins by the invite link, A sees B at once; a third user signs in f
   await Promise.all([untilMessage(b.page, 'welcome both'), untilMessage(c.page, 'welcome both')]);
   await send(c.page, 'thanks from C');
   await Promise.all([untilMessage(a.page, 'thanks from C'), untilMessage(b.page, 'thanks from C')]);
+
+  // A link to a private conversation lets nobody in.
+  await openConversation(a.page, 'Lunch');
+  const lunch = new URL(a.page.url()).searchParams.get('c');
+  await c.page.goto(`${target.url}/join/${lunch}`);
+  await c.page.getByRole('alert').filter({ hasText: 'Could not join' }).waitFor();
+  expect(await conversationItem(c.page, 'Lunch').count()).toBe(0);
 }, 60_000);
 
 it('a reload keeps the session, the inbox and the open conversation', async () => {
@@ -129,6 +138,7 @@ it('a real network drop and return: B shows it is reconnecting, then catches up 
   await openConversation(a.page, 'Lunch');
   await send(a.page, 'sent while B was offline');
   await untilMessage(a.page, 'sent while B was offline');
+  await openConversation(c.page, 'Open room');
   await send(c.page, 'also missed');
   await untilMessage(c.page, 'also missed');
 
