@@ -1,6 +1,7 @@
 // The reference web app (src/web, built to dist/web) on the API's own origin, as `npm start` serves it:
-// its files, index.html for every other page path (the app routes /join/<chat_id> itself), and
-// /app-config.json with the publishable key the app needs to talk to the API.
+// its files, index.html for the pages the app routes itself (/ and /join/<chat_id>), and
+// /app-config.json with the publishable key the app needs to talk to the API. Anything else is a JSON
+// 404, as before, so a missing API (/storage/v1/…) never answers with a page.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
@@ -18,6 +19,8 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
 };
 
+const PAGES = /^\/(join\/[^/]+\/?)?$/;
+
 const notFound = (pathname: string) => Response.json({ message: `no route for ${pathname}` }, { status: 404 });
 
 /** A handler for every path the API does not own: mount it last. */
@@ -28,8 +31,8 @@ export function createWebApp({ publishableKey, dir = webDir }: { publishableKey:
     if (pathname === '/app-config.json') return Response.json({ publishableKey }, { headers: { 'cache-control': 'no-store' } });
     const path = resolvePath(dir, pathname);
     if (!path) return notFound(pathname);
-    if (extname(path)) {
-      if (!existsSync(path)) return notFound(pathname);
+    if (!PAGES.test(pathname)) {
+      if (!extname(path) || !existsSync(path)) return notFound(pathname);
       // Vite puts a content hash in every asset name: they never change.
       return file(path, pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
     }

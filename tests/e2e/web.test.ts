@@ -49,6 +49,7 @@ it('the page is served on the API origin, with /join/<id> falling back to the ap
   expect(await join.text()).toContain('<div id="root">');
   expect((await fetch(`${target.url}/..%2fpackage.json`)).status).toBe(404);
   expect((await fetch(`${target.url}/assets/missing.js`)).status).toBe(404);
+  expect((await fetch(`${target.url}/storage/v1/bucket`)).status).toBe(404);
   const config = await (await fetch(`${target.url}/app-config.json`)).json();
   expect(config).toEqual({ publishableKey: target.publishableKey });
 });
