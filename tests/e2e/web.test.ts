@@ -4,7 +4,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildWebApp } from '../../src/web/build.ts';
-import { PASSWORD, startLocalTarget } from '../support/stack.ts';
+import { callFunction, newClient, PASSWORD, startLocalTarget } from '../support/stack.ts';
 import {
   connection,
   conversationItem,
@@ -149,7 +149,32 @@ it('a real network drop and return: B shows it is reconnecting, then catches up 
   await conversationItem(b.page, 'Open room').getByLabel('1 unread').waitFor();
 }, 120_000);
 
+it('history pages back on demand', async () => {
+  // Written from a server-side client as A: 60 messages in one batch.
+  const client = newClient(target);
+  const { data } = await client.auth.signInWithPassword({ email: a.email, password: PASSWORD });
+  const found = await client.rpc('chat_find_users', { emails: [b.email] });
+  const headers = { apikey: target.publishableKey, authorization: `Bearer ${data.session!.access_token}` };
+  const created = await callFunction(target, 'chat-create', { title: 'Long history', participant_ids: [found.data[0].id] }, headers);
+  const texts = Array.from({ length: 60 }, (_, i) => `#${String(i + 1).padStart(2, '0')}`);
+  const sent = await callFunction(target, 'chat-send', { chat_id: created.body.conversation.id, messages: texts.map((text) => ({ text })) }, headers);
+  expect(sent.status).toBe(200);
+
+  // B's open page received them all live; a fresh page holds none and reads the newest page only.
+  await b.page.reload();
+  await untilConnected(b.page);
+  await openConversation(b.page, 'Long history');
+  await untilMessage(b.page, '#60');
+  await untilMessage(b.page, '#11');
+  expect(await messageLog(b.page).getByText('#10', { exact: true }).count()).toBe(0);
+  await b.page.getByRole('button', { name: 'Load older messages' }).click();
+  await untilMessage(b.page, '#01');
+  await b.page.getByRole('button', { name: 'Load older messages' }).waitFor({ state: 'detached' });
+  expect(await messageLog(b.page).getByRole('listitem').count()).toBe(60);
+});
+
 it('a refused send shows as failed, and Retry sends it once', async () => {
+  await Promise.all([openConversation(a.page, 'Lunch'), openConversation(b.page, 'Lunch')]);
   let refused = 0;
   await b.page.route('**/functions/v1/chat-send', (route) => {
     refused++;
