@@ -45,6 +45,7 @@ function InboxView({ store, supabase, user, joinId, error }: Props & { store: In
   const open = (id: string | null) => {
     setOpenId(id);
     setComposing(false);
+    setJoinError(null);
     history.replaceState(null, '', id ? `/?c=${id}` : '/');
   };
 

@@ -61,8 +61,8 @@ export function SignIn({ supabase, demoUsers, joining }: Props) {
               <li key={user.email}>
                 <button type="button" disabled={busy} onClick={() => void submit('in', user)}>
                   Use {user.name ?? user.email}
-                </button>{' '}
-                <code>{user.email}</code> / <code>{user.password}</code>
+                </button>
+                <code>{user.email} / {user.password}</code>
               </li>
             ))}
           </ul>
