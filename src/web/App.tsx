@@ -6,8 +6,8 @@ import type { AppConfig } from './config.ts';
 import { Inbox } from './Inbox.tsx';
 import { SignIn } from './SignIn.tsx';
 
-/** `/join/<chat_id>`: the invite link of a public conversation, joined once signed in. */
-const joinId = /^\/join\/([0-9a-f-]{36})\/?$/i.exec(location.pathname)?.[1] ?? null;
+/** `/join/<chat_id>`: the invite link of a public conversation, joined once signed in (then the URL moves on). */
+const joinIdOf = (pathname: string) => /^\/join\/([0-9a-f-]{36})\/?$/i.exec(pathname)?.[1] ?? null;
 
 export function App({ supabase, demoUsers }: AppConfig) {
   // undefined while supabase-js reads the stored session.
@@ -18,6 +18,7 @@ export function App({ supabase, demoUsers }: AppConfig) {
   }, [supabase]);
 
   if (session === undefined) return null;
+  const joinId = joinIdOf(location.pathname);
   if (!session) return <SignIn supabase={supabase} demoUsers={demoUsers} joining={joinId !== null} />;
   return <Inbox key={session.user.id} supabase={supabase} user={session.user} joinId={joinId} />;
 }

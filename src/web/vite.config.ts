@@ -16,7 +16,7 @@ export default defineConfig({
   // `vite` (dev) proxies the API to a running `npm start`.
   server: {
     proxy: Object.fromEntries(
-      ['/rest', '/auth', '/functions', '/realtime', '/app-config.json'].map((path) => [
+      ['/rest', '/auth', '/functions', '/realtime', '/local', '/app-config.json'].map((path) => [
         path,
         { target: 'http://127.0.0.1:54321', ws: path === '/realtime' },
       ]),
