@@ -39,8 +39,6 @@ afterAll(async () => {
   await target?.stop();
 });
 
-const titleOf = (user: WebUser) => user.page.title();
-
 it('the page is served on the API origin, with /join/<id> falling back to the app', async () => {
   const root = await fetch(`${target.url}/`);
   expect(root.status).toBe(200);
@@ -69,7 +67,7 @@ it('(1, 3) A sends, B sees it without refresh, at the top with an unread badge w
   await conversationItem(b.page, 'Lunch').getByLabel('1 unread').waitFor();
   expect(await conversations(b.page).first().textContent()).toContain('Lunch');
   expect(await conversations(b.page).first().textContent()).toContain('hello B');
-  expect(await titleOf(b)).toBe('(1) Inbox');
+  await b.page.waitForFunction(() => document.title === '(1) Inbox');
   expect(await b.page.getByRole('heading', { name: 'B notes' }).isVisible()).toBe(true);
 
   // Viewing it marks it read.
