@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { createTokenResolver } from './auth/tokens.ts';
 import { openDatabase, type StackDatabase } from './database.ts';
+import { demoUsersMount } from './demo-users.ts';
 import { discoverFunctions, type FunctionSpec } from './functions/config.ts';
 import { cliEnvironment, functionLogEntry } from './functions/environment.ts';
 import { createFunctionsRunner, type FunctionsRunner } from './functions/runner.ts';
@@ -52,13 +53,14 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** The paths `supabase start` serves, on the services that answer them here. */
-function serviceMounts(lite: Lite, realtime: RealtimeSwitch, functions: FunctionsRunner): Mount[] {
+/** The paths `supabase start` serves, on the services that answer them here, and the demo accounts. */
+function serviceMounts(db: StackDatabase, lite: Lite, realtime: RealtimeSwitch, functions: FunctionsRunner): Mount[] {
   return [
     { prefix: '/rest/v1/', service: 'rest', cors: 'gateway', handle: (request) => lite.fetch(request) },
     { prefix: '/auth/v1/', service: 'auth', cors: 'gateway', handle: (request) => lite.fetch(request) },
     { prefix: '/realtime/v1/api/', service: 'realtimeApi', cors: 'own', handle: (request) => realtime.handleRest(request) },
     { prefix: '/functions/v1/', service: 'functions', cors: 'own', handle: (request, path) => functions.handle(request, path) },
+    demoUsersMount(db),
   ];
 }
 
@@ -106,7 +108,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const realtime = (parts.realtime = startRealtime(db, keys, log));
     const functions = (parts.functions = createFunctions(url, keys, db, options, log));
     await functions.start();
-    gateway.open([...serviceMounts(lite, realtime, functions), ...(options.mounts ?? [])], realtime.upgrade);
+    gateway.open([...serviceMounts(db, lite, realtime, functions), ...(options.mounts ?? [])], realtime.upgrade);
   } catch (error) {
     await stop().catch(() => {});
     throw error;
