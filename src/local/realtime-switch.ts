@@ -10,7 +10,7 @@ export interface RealtimeSwitch {
   handleRest(request: Request): Promise<Response>;
   stop(): Promise<void>;
   start(): void;
-  stats(): { connections: number; channels: number };
+  stats(): ReturnType<RealtimeServer['stats']>;
 }
 
 export function createRealtimeSwitch(options: RealtimeServerOptions): RealtimeSwitch {

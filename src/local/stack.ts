@@ -49,7 +49,7 @@ export interface LocalStack {
   db: StackDatabase;
   requestCounts(): RequestCounts;
   /** Take Realtime down (every socket closed, new ones refused, REST 503) and bring it back. */
-  realtime: { stop(): Promise<void>; start(): void; stats(): { connections: number; channels: number } };
+  realtime: Pick<RealtimeSwitch, 'stop' | 'start' | 'stats'>;
   stop(): Promise<void>;
 }
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 
 const POLL_MS = 250;
 
-function parentOf(pid: number): number | null {
+export function parentOf(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name, which is in parentheses and may itself contain spaces.

@@ -3,12 +3,13 @@
 // nothing left running after SIGTERM to npm. Linux: the process tree is read from /proc.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive, parentOf } from '../../cli/lifetime.ts';
 import { DEMO_USERS } from '../../demo-users.ts';
 import { adminUrl, createScratchDatabase } from '../../scratch-database.ts';
 import { projectRoot } from '../../schema.ts';
@@ -51,15 +52,6 @@ function killGroup(child: ChildProcess | undefined): void {
   }
 }
 
-function parentOf(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return null;
-  }
-}
-
 function descendants(root: number): number[] {
   const children = new Map<number, number[]>();
   for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
@@ -71,15 +63,6 @@ function descendants(root: number): number[] {
   walk(root);
   return found;
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const isEventLine = (line: string) => {
   try {
@@ -173,7 +156,7 @@ describe('npm start on the embedded database', () => {
     expect(tree.length).toBeGreaterThan(4); // npm, sh, tsx, node, the functions' Deno processes
     process.kill(npm.child.pid!, 'SIGTERM');
     await npm.exited;
-    await waitFor(() => tree.every((pid) => !alive(pid)), `every process of npm start to exit (left: ${tree.filter(alive)})`, 30_000);
+    await waitFor(() => tree.every((pid) => !isAlive(pid)), `every process of npm start to exit (left: ${tree.filter(isAlive)})`, 30_000);
     await expect(fetch(`${url}/health`)).rejects.toThrow();
     const status = run(tsx, ['src/local/status.ts'], environment(localDir));
     expect(await status.exited).toBe(1);
