@@ -5,8 +5,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeConsoleAsJsonLines } from './cli/console-lines.ts';
 import { stopWithTheCommand } from './cli/lifetime.ts';
-import { describeStartupError, resetNeedsEmbeddedDatabase, type StartupFailure } from './cli/startup-error.ts';
-import { formatBanner, localDir, removeStatus, writeStatus, type StackStatus } from './cli/status-file.ts';
+import { alreadyRunning, describeStartupError, resetNeedsEmbeddedDatabase, type StartupFailure } from './cli/startup-error.ts';
+import { formatBanner, localDir, readStatus, removeStatus, writeStatus, type StackStatus } from './cli/status-file.ts';
 
 // Before the stack's modules load: some libraries print as they are imported.
 writeConsoleAsJsonLines();
@@ -20,6 +20,9 @@ function fail(failure: StartupFailure): never {
 const dataDir = join(localDir, 'pglite');
 const databaseUrl = process.env.DATABASE_URL || undefined;
 const port = Number(process.env.PORT ?? 54321);
+// Two processes on one PGlite directory corrupt it (and --reset would delete it under the other).
+const running = readStatus();
+if (running?.database.kind === 'pglite' && !databaseUrl) fail(alreadyRunning(running.pid, running.url));
 if (process.argv.includes('--reset')) {
   if (databaseUrl) fail(resetNeedsEmbeddedDatabase());
   rmSync(dataDir, { recursive: true, force: true });

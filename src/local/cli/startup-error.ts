@@ -39,3 +39,6 @@ export function describeStartupError(error: unknown, { port, databaseUrl }: Star
 
 export const resetNeedsEmbeddedDatabase = (): StartupFailure =>
   failure('reset_with_database_url', '--reset wipes the embedded database only, and DATABASE_URL is set: recreate that database yourself (dropdb, then createdb), or unset DATABASE_URL to reset the embedded one');
+
+export const alreadyRunning = (pid: number, url: string): StartupFailure =>
+  failure('already_running', `npm start is already running here on the embedded database (pid ${pid}, ${url}): use that one (npm run status), stop it, or give this one its own LOCAL_STACK_DIR`);

@@ -231,6 +231,22 @@ describe('start-up failures: one JSON line with the fix, exit 1', () => {
     expect(failed.message).toContain('createdb');
   }, 70_000);
 
+  it('refuses a second npm start on the same embedded database, and its --reset wipes nothing', async () => {
+    const marker = join(localDir, 'pglite', 'kept');
+    mkdirSync(join(localDir, 'pglite'), { recursive: true });
+    writeFileSync(marker, '');
+    // This test process stands in for the running stack.
+    writeFileSync(join(localDir, 'status.json'), JSON.stringify({ pid: process.pid, url: 'http://127.0.0.1:54321', database: { kind: 'pglite' } }));
+    try {
+      const failed = await failure({}, ['--reset']);
+      expect(failed.reason).toBe('already_running');
+      expect(failed.message).toContain(`pid ${process.pid}`);
+      expect(existsSync(marker)).toBe(true);
+    } finally {
+      rmSync(join(localDir, 'status.json'));
+    }
+  }, 70_000);
+
   it('--reset with DATABASE_URL says it cannot, and wipes nothing', async () => {
     const marker = join(localDir, 'pglite', 'kept');
     mkdirSync(join(localDir, 'pglite'), { recursive: true });
