@@ -1,6 +1,6 @@
 // Builds the web app into dist/web when its sources are newer than the last build (npm start, the
 // browser tests), or always (`npm run build:web`).
-import { statSync, readdirSync } from 'node:fs';
+import { renameSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../local/schema.ts';
 import { webDir } from '../local/web.ts';
@@ -20,11 +20,27 @@ export function webBuildIsStale(): boolean {
   return !built || Math.max(...SOURCES.map(newestMtime)) > built.mtimeMs;
 }
 
-/** Returns how long the build took in ms, or null when the last one is still current. */
+/**
+ * Returns how long the build took in ms, or null when the last one is still current. Builds beside
+ * dist/web and then swaps it in, so two builds at once (npm start while tests run) never serve a
+ * half-written directory; the same sources make the same files, so whichever lands last is fine.
+ */
 export async function buildWebApp({ ifStale = false } = {}): Promise<number | null> {
   if (ifStale && !webBuildIsStale()) return null;
   const started = performance.now();
+  const outDir = `${webDir}.${process.pid}.tmp`;
   const { build } = await import('vite');
-  await build({ configFile: join(projectRoot, 'src', 'web', 'vite.config.ts'), logLevel: 'warn' });
+  try {
+    await build({ configFile: join(projectRoot, 'src', 'web', 'vite.config.ts'), logLevel: 'warn', build: { outDir } });
+    rmSync(webDir, { recursive: true, force: true });
+    try {
+      renameSync(outDir, webDir);
+    } catch (error) {
+      // Another build swapped its copy in between the two lines above: that one serves.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
   return Math.round(performance.now() - started);
 }
