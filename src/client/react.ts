@@ -1,5 +1,6 @@
 // React bindings for InboxStore: hooks over useSyncExternalStore, so components re-render exactly when
 // the store's immutable snapshot changes. React is an optional peer: only this module imports it.
+// Server rendering gets the same snapshots (an empty inbox, 'idle'): the store only fills in a browser.
 import { useSyncExternalStore } from 'react';
 import type { ChannelStatus } from './channel-service.ts';
 import type { InboxState } from './inbox-state.ts';
@@ -7,7 +8,7 @@ import type { InboxStore } from './inbox-store.ts';
 
 /** The inbox: conversations (latest activity first), loaded messages, total unread. */
 export function useInbox(store: InboxStore): InboxState {
-  return useSyncExternalStore(store.subscribe, store.getSnapshot);
+  return useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
 }
 
 /**
@@ -17,24 +18,28 @@ export function useInbox(store: InboxStore): InboxState {
 export type Connection = Exclude<ChannelStatus, 'subscribed'> | 'catching-up' | 'connected';
 
 export function useConnection(store: InboxStore): Connection {
-  const connection = connectionOf(store);
-  return useSyncExternalStore(connection.subscribe, connection.getSnapshot);
+  const connection = inboxConnection(store);
+  return useSyncExternalStore(connection.subscribe, connection.getSnapshot, connection.getSnapshot);
 }
 
-interface ExternalStore<T> {
+export interface ExternalStore<T> {
   subscribe(listener: () => void): () => void;
   getSnapshot(): T;
 }
 
-const connections = new WeakMap<InboxStore, ExternalStore<Connection>>();
+/** What InboxStore offers that the connection state is derived from. */
+export type ConnectionSource = Pick<InboxStore, 'whenIdle'> & { service: Pick<InboxStore['service'], 'status' | 'onStatus'> };
 
-function connectionOf(store: InboxStore): ExternalStore<Connection> {
+const connections = new WeakMap<ConnectionSource, ExternalStore<Connection>>();
+
+/** The connection state as an external store of its own (one per InboxStore), for any UI framework. */
+export function inboxConnection(store: ConnectionSource): ExternalStore<Connection> {
   let connection = connections.get(store);
   if (!connection) connections.set(store, (connection = watchConnection(store)));
   return connection;
 }
 
-function watchConnection(store: InboxStore): ExternalStore<Connection> {
+function watchConnection(store: ConnectionSource): ExternalStore<Connection> {
   const listeners = new Set<() => void>();
   let current: Connection = store.service.status === 'subscribed' ? 'catching-up' : store.service.status;
   let stopWatching: (() => void) | null = null;
