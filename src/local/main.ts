@@ -28,6 +28,13 @@ if (process.argv.includes('--reset')) {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
+// The web app served at / (src/web): rebuilt only when its sources changed since the last build.
+const { buildWebApp } = await import('../web/build.ts');
+const webBuildMs = await buildWebApp({ ifStale: true }).catch((error: unknown) =>
+  fail({ event: 'local_stack_failed', reason: 'web_build_failed', message: `the web app did not build (${String(error).split('\n')[0]}): fix src/web, or run npm run build:web to see why` }),
+);
+if (webBuildMs !== null) console.log(JSON.stringify({ event: 'web_app_built', build_ms: webBuildMs }));
+
 const { startLocalStack } = await import('./stack.ts');
 const starting = startLocalStack({ port, databaseUrl, dataDir: databaseUrl ? undefined : dataDir, onLog: logLine });
 // A signal during the boot stops the stack once it is up (the boot cannot be cut short cleanly).

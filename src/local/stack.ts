@@ -12,6 +12,7 @@ import { prepareDatabase } from './migrate.ts';
 import { createDatabasePolicy } from './realtime/index.ts';
 import { createRealtimeSwitch, type RealtimeSwitch } from './realtime-switch.ts';
 import { projectRoot } from './schema.ts';
+import { createWebApp } from './web.ts';
 
 export type { Mount, RequestCounts } from './gateway.ts';
 
@@ -35,6 +36,8 @@ export interface LocalStackOptions {
   extraFunctions?: FunctionSpec[];
   /** More paths to serve, tried after the Supabase ones in order (a '/' prefix catches the rest). */
   mounts?: Mount[];
+  /** The built web app, served on every path nothing else answers (default dist/web). */
+  webDir?: string;
   /** Structured log lines: the stack's own events and every line a function prints. */
   onLog?: (entry: StackLogEntry) => void;
 }
@@ -108,7 +111,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const realtime = (parts.realtime = startRealtime(db, keys, log));
     const functions = (parts.functions = createFunctions(url, keys, db, options, log));
     await functions.start();
-    gateway.open([...serviceMounts(db, lite, realtime, functions), ...(options.mounts ?? [])], realtime.upgrade);
+    const web: Mount = { prefix: '/', cors: 'own', handle: createWebApp({ publishableKey: keys.publishableKey, dir: options.webDir }) };
+    gateway.open([...serviceMounts(db, lite, realtime, functions), ...(options.mounts ?? []), web], realtime.upgrade);
   } catch (error) {
     await stop().catch(() => {});
     throw error;

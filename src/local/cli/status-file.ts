@@ -45,6 +45,7 @@ export function readStatus(): StackStatus | null {
 export function formatBanner({ url, functions, database, keys }: StackStatus): string {
   const db = database.kind === 'postgres' ? database.url : `embedded PGlite in ${database.dataDir} (no URL: set DATABASE_URL to run on Postgres)`;
   return `
+         Web app: ${url}/
          API URL: ${url}
     Realtime URL: ${url.replace(/^http/, 'ws')}/realtime/v1
    Functions URL: ${url}/functions/v1 (${functions.join(', ')})
