@@ -4,8 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { applySchema, projectRoot } from '../src/local/schema.ts';
-import { createScratchDatabase } from '../src/local/scratch-database.ts';
+import { applySchema, createScratchDatabase, resolveProjectDir } from 'supabase-realtime-inbox-local';
+
+const projectRoot = resolveProjectDir();
 
 const database = await createScratchDatabase('inbox_pgtap');
 let status = 1;

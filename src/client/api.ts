@@ -2,7 +2,7 @@
 // shared schemas, each failure turned into one error type that says whether trying again can help.
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { z } from 'zod';
-import { ConversationSummary, ErrorBody, Message } from '../../supabase/functions/_shared/contract/index.ts';
+import { ConversationSummary, ErrorBody, Message } from 'supabase-realtime-inbox-contract';
 
 /** Any supabase-js client, whatever its Database type: the library uses `auth`, `realtime`, `rpc` and `functions`. */
 export type SupabaseLike = SupabaseClient<any, any, any>;

@@ -2,14 +2,16 @@
 // database first. DATABASE_URL runs it on Postgres instead; PORT changes the port.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from './schema.ts';
+import { resolveProjectDir } from './schema.ts';
 import { startLocalStack } from './stack.ts';
 
-const dataDir = join(projectRoot, '.local', 'pglite');
+const projectDir = resolveProjectDir();
+const dataDir = join(projectDir, '.local', 'pglite');
 const databaseUrl = process.env.DATABASE_URL || undefined;
 if (process.argv.includes('--reset') && !databaseUrl) rmSync(dataDir, { recursive: true, force: true });
 
 const stack = await startLocalStack({
+  projectDir,
   port: Number(process.env.PORT ?? 54321),
   databaseUrl,
   dataDir: databaseUrl ? undefined : dataDir,

@@ -9,11 +9,13 @@ import { resolveKeys, type StackKeys } from './keys.ts';
 import { createLite } from './lite.ts';
 import { prepareDatabase } from './migrate.ts';
 import { createDatabasePolicy, createRealtimeServer, createTokenResolver, type RealtimeServer } from './realtime/index.ts';
-import { projectRoot } from './schema.ts';
+import { resolveProjectDir } from './schema.ts';
 
 export type StackLogEntry = { event: string; [field: string]: unknown };
 
 export interface LocalStackOptions {
+  /** The directory holding supabase/ (migrations, functions, config.toml); default SUPABASE_WORKDIR, else the working directory. */
+  projectDir?: string;
   /** Default 54321; 0 picks a free port. */
   port?: number;
   host?: string;
@@ -87,6 +89,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const log = options.onLog ?? (() => {});
   const keys = await resolveKeys(options.keys);
   const host = options.host ?? '127.0.0.1';
+  const projectDir = resolveProjectDir(options.projectDir);
 
   let ready = false;
   let realtimeUp = true;
@@ -162,7 +165,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
     lite = createLite(db, keys, { jwtExpirySeconds: options.jwtExpirySeconds ?? 3600 });
-    const applied = await prepareDatabase(db, lite.app);
+    const applied = await prepareDatabase(db, lite.app, projectDir);
     log({ event: 'local_stack_migrated', database: db.kind, applied });
 
     const realtimeOptions = {
@@ -178,8 +181,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     realtime = newRealtime();
 
     functions = createFunctionsRunner({
-      functions: [...discoverFunctions(join(projectRoot, 'supabase')), ...(options.extraFunctions ?? [])],
-      projectRoot,
+      functions: [...discoverFunctions(join(projectDir, 'supabase')), ...(options.extraFunctions ?? [])],
+      projectRoot: projectDir,
       verifyJwt: createTokenResolver({ jwtSecret: keys.jwtSecret, publishableKeys: [], secretKeys: [] }),
       env: {
         SUPABASE_URL: url,
