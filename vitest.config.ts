@@ -1,3 +1,4 @@
+import 'supabase-realtime-inbox-local/node-version';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({

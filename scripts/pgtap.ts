@@ -1,5 +1,6 @@
 // Runs supabase/tests/*.test.sql with pg_prove against a fresh database built from the platform
 // bootstrap and the migrations (what `supabase test db` does, without Docker).
+import 'supabase-realtime-inbox-local/node-version';
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,5 +1,6 @@
 // `npm start`: the Docker-free local stack on one port. `npm start -- --reset` wipes the embedded
 // database first. DATABASE_URL runs it on Postgres instead; PORT changes the port.
+import './node-version.ts';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveProjectDir } from './schema.ts';
