@@ -32,6 +32,7 @@ export {
 export type { InboxEvent, InboxEventMap, InvalidEvent } from './events.ts';
 export { isOptimistic, type ChatMessage, type InboxState, type OptimisticMessage } from './inbox-state.ts';
 export { InboxStore, type InboxStoreOptions, type JoinResult } from './inbox-store.ts';
+export type { Database, Json } from 'supabase-realtime-inbox-contract/database';
 export {
   EVENT,
   inboxTopic,
