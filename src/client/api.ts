@@ -1,7 +1,7 @@
 // The HTTP side of the client: the read RPCs and the write functions, each answer validated with the
 // shared schemas, each failure turned into one error type that says whether trying again can help.
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { z } from 'zod';
+import * as z from 'zod'; // a namespace import, so bundlers drop the unused parts of zod
 import { ConversationSummary, ErrorBody, Message } from 'supabase-realtime-inbox-contract';
 import type { Database } from 'supabase-realtime-inbox-contract/database';
 
