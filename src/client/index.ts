@@ -13,9 +13,7 @@
  * await store.send(chatId, 'hello');
  * ```
  *
- * Browsers need nothing more. **Node 20** has no global WebSocket, and createClient() throws without one:
- * pass the `ws` package as the transport, `createClient(url, key, { realtime: { transport: WebSocket } })`
- * with `import WebSocket from 'ws'`. Node 22 and later have a global WebSocket.
+ * Browsers need nothing more; on Node, 22 or later (as supabase-js requires), which has a global WebSocket.
  *
  * @module
  */
