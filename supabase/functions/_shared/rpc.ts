@@ -27,7 +27,10 @@ export function clientFor(config: FunctionConfig, caller: Caller): DatabaseClien
     });
   }
   if (serverClient?.key !== config.secretKey) {
-    serverClient = { key: config.secretKey, client: createClient<Database>(config.supabaseUrl, config.secretKey, clientOptions) };
+    serverClient = {
+      key: config.secretKey,
+      client: createClient<Database>(config.supabaseUrl, config.secretKey, clientOptions),
+    };
   }
   return serverClient.client;
 }
