@@ -4,9 +4,10 @@
 //    removed after it. Unless CI=true: CI must test the Postgres it installed.
 //  - pgTAP: on PGlite always, on Postgres too where pg_prove is installed (scripts/pgtap.ts).
 //  - Chromium: CHROMIUM_PATH, else /usr/bin/chromium, else the build in @sparticuz/chromium (Linux).
-// Then every vitest suite; arguments after `npm test --` go to vitest.
+// Then every vitest suite; arguments after `npm test --` go to vitest. Run by node itself (Node 22
+// strips the types), not tsx, so a SIGTERM reaches this process and its clean-up.
 import 'supabase-realtime-inbox-local/node-version';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -89,11 +90,25 @@ async function provideChromium(): Promise<void> {
   console.log(`test: no Chromium installed; using ${binary} from @sparticuz/chromium`);
 }
 
+let running: ChildProcess | undefined;
+
 function run(command: string, args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: 'inherit', env });
+    running = child;
     child.once('error', reject);
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+async function cleanUp() {
+  for (const cleanup of cleanups.splice(0)) await cleanup().catch((error) => console.error(`test: cleanup failed: ${error}`));
+}
+// Interrupted: the runner at work gets the signal, and what this run started goes with it.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    running?.kill(signal);
+    void cleanUp().finally(() => process.exit(1));
   });
 }
 
@@ -105,6 +120,6 @@ try {
   const vitest = await run('vitest', ['run', ...process.argv.slice(2)]);
   status = pgtap || vitest;
 } finally {
-  for (const cleanup of cleanups) await cleanup().catch((error) => console.error(`test: cleanup failed: ${error}`));
+  await cleanUp();
 }
 process.exit(status);
