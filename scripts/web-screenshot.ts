@@ -2,7 +2,9 @@
 // the seed's demo accounts, Alice signed in with one click, "Weekend plans" open, Bob answering live.
 // Run: npx tsx scripts/web-screenshot.ts
 import { join } from 'node:path';
-import { projectRoot } from '../src/local/schema.ts';
+import { resolveProjectDir } from 'supabase-realtime-inbox-local';
+
+const projectRoot = resolveProjectDir();
 import { startLocalStack } from '../src/local/stack.ts';
 import { buildWebApp } from '../src/web/build.ts';
 import { launchChromium, openApp, openConversation, send, untilConnected, untilMessage } from '../tests/e2e/web/app.ts';
