@@ -67,7 +67,8 @@ begin
 end
 $$;
 
--- The message a change applies to, locked; P0002 when the conversation has no such message.
+-- The message a change applies to, locked. PT404 (PostgREST answers it as HTTP 404; the functions as
+-- not_found) when the conversation has no such message: the caller is a member, so nothing is revealed.
 create function private.lock_message(c public.conversations, message_id uuid) returns public.messages
 language plpgsql set search_path = '' as $$
 declare
@@ -76,7 +77,7 @@ begin
   select m.* into v_msg from public.messages m
   where m.id = lock_message.message_id and m.chat_id = c.id for update;
   if not found then
-    raise exception 'no message % in conversation %', lock_message.message_id, c.id using errcode = 'P0002';
+    raise exception 'no message % in conversation %', lock_message.message_id, c.id using errcode = 'PT404';
   end if;
   return v_msg;
 end

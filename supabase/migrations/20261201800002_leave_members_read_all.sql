@@ -30,7 +30,7 @@ begin
   delete from public.conversations_participants p
   where p.conversation_id = v_conv.id and p.user_id = v_target;
   if not found then
-    raise exception 'user % is not a participant of conversation %', v_target, v_conv.id using errcode = 'P0002';
+    raise exception 'user % is not a participant of conversation %', v_target, v_conv.id using errcode = 'PT404';
   end if;
 
   if not exists (select 1 from public.conversations_participants p where p.conversation_id = v_conv.id) then

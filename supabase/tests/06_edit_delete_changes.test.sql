@@ -53,7 +53,7 @@ select throws_ok(format($$select public.chat_edit(%L, %L, repeat('x', 8001))$$, 
   'text over 8000 characters is refused');
 select throws_ok(format($$select public.chat_edit(%L, %L, 'x', '[1]')$$, tests.chat('shared'), tests.msg('a1')), '22023', null,
   'meta that is not an object is refused');
-select throws_ok(format($$select public.chat_edit(%L, %L, 'x')$$, tests.chat('public'), tests.msg('a1')), 'P0002', null,
+select throws_ok(format($$select public.chat_edit(%L, %L, 'x')$$, tests.chat('public'), tests.msg('a1')), 'PT404', null,
   'a message of another conversation is not found in this one');
 reset role;
 select tests.act_as('eve');

@@ -67,7 +67,7 @@ select throws_ok(format($$select public.chat_leave(%L, %L)$$, tests.chat('shared
   'nor remove anyone');
 reset role;
 select tests.act_as('alice');
-select throws_ok(format($$select public.chat_leave(%L, %L)$$, tests.chat('shared'), tests.id('eve')), 'P0002', null,
+select throws_ok(format($$select public.chat_leave(%L, %L)$$, tests.chat('shared'), tests.id('eve')), 'PT404', null,
   'removing someone who is not a participant is not found');
 reset role;
 select tests.act_as('service');
