@@ -162,7 +162,8 @@ begin
 end
 $$;
 
--- Catch-up of one conversation in one round trip: the messages after the client's last number, the
+-- Catch-up of one conversation in one round trip: its summary as chat_inbox has it (participant
+-- count, last message, the caller's unread count), the messages after the client's last number, the
 -- older messages edited or deleted after the client's version, and the current version. A client
 -- that was offline ends with exactly the rows of one that was online.
 create function public.chat_changes(
@@ -173,7 +174,8 @@ create function public.chat_changes(
 ) returns jsonb
 language plpgsql stable security definer set search_path = '' as $$
 declare
-  v_version bigint;
+  v_conv public.conversations;
+  v_summary jsonb;
   v_messages jsonb;
   v_changed jsonb;
 begin
@@ -191,7 +193,12 @@ begin
     raise exception 'not a participant of conversation %', chat_changes.chat_id using errcode = '42501';
   end if;
 
-  select c.version into v_version from public.conversations c where c.id = chat_changes.chat_id;
+  select c.* into v_conv from public.conversations c where c.id = chat_changes.chat_id;
+  select private.conversation_summary(v_conv) || jsonb_build_object(
+    'unread_count', greatest(v_conv.last_message_number - coalesce(p.last_read_message_number, v_conv.last_message_number), 0)
+  ) into v_summary
+  from (select 1) one
+  left join public.conversations_participants p on p.conversation_id = v_conv.id and p.user_id = auth.uid();
   select coalesce(jsonb_agg(to_jsonb(m) order by m.message_number), '[]') into v_messages
   from (select * from public.messages m
         where m.chat_id = chat_changes.chat_id and m.message_number > chat_changes.after_number
@@ -204,7 +211,8 @@ begin
 
   return jsonb_build_object(
     'chat_id', chat_changes.chat_id,
-    'version', v_version,
+    'version', v_conv.version,
+    'conversation', v_summary,
     'messages', v_messages,
     'changed', v_changed,
     -- false: a limit was reached; ask again from the last number and version received.

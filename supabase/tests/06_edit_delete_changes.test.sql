@@ -1,7 +1,7 @@
 -- chat_edit, chat_delete and chat_changes: who may, what a tombstone is, and the change sequence.
 begin;
 \ir fixtures/chat.psql
-select plan(38);
+select plan(39);
 
 create table tests.ids (name text primary key, id uuid not null);
 grant select, insert on tests.ids to public;
@@ -102,6 +102,9 @@ select is((select public.chat_changes(tests.chat('shared'), 4, (select v from v0
   'with the current version');
 select is((select jsonb_array_length(public.chat_changes(tests.chat('shared'), 2, 0) -> 'messages')), 2,
   'and the messages after the given number');
+select is((select (public.chat_changes(tests.chat('shared'), 2, 0) -> 'conversation') - 'unread_count'),
+  (select x - 'unread_count' from public.chat_inbox() x where x ->> 'id' = tests.chat('shared')::text),
+  'and the summary as chat_inbox has it');
 reset role;
 select tests.act_as('eve');
 select throws_ok(format($$select public.chat_changes(%L, 0, 0)$$, tests.chat('shared')), '42501', null,

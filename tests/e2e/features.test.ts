@@ -288,6 +288,7 @@ describe.each(['pglite', 'postgres'] as const)('issue 13 features on %s', (engin
       expect(caught.changed.map((m) => m.id)).toEqual([m1.id, m2.id, m3.id]);
       expect(caught.messages.map((m) => m.text)).toEqual(['four']);
       expect(caught.complete).toBe(true);
+      expect(caught.conversation).toMatchObject({ id: chat, last_message_number: 4, unread_count: 1 });
       for (const m of [...caught.changed, ...caught.messages]) held.set(m.id, m);
 
       const online = await changes(alice, chat, 0, 0);

@@ -241,6 +241,7 @@ export type Member = z.infer<typeof Member>;
 export const Changes = z.object({
   chat_id: uuid,
   version: z.number().int().nonnegative(),
+  conversation: ConversationSummary,
   messages: z.array(Message),
   changed: z.array(Message),
   complete: z.boolean(),
