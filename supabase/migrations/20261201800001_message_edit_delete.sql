@@ -195,7 +195,8 @@ begin
 
   select c.* into v_conv from public.conversations c where c.id = chat_changes.chat_id;
   select private.conversation_summary(v_conv) || jsonb_build_object(
-    'unread_count', greatest(v_conv.last_message_number - coalesce(p.last_read_message_number, v_conv.last_message_number), 0)
+    'unread_count', greatest(v_conv.last_message_number - coalesce(p.last_read_message_number, v_conv.last_message_number), 0),
+    'last_read_message_number', coalesce(p.last_read_message_number, v_conv.last_message_number)
   ) into v_summary
   from (select 1) one
   left join public.conversations_participants p on p.conversation_id = v_conv.id and p.user_id = auth.uid();

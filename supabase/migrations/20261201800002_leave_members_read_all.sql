@@ -11,6 +11,7 @@ language plpgsql security definer set search_path = '' as $$
 declare
   v_target uuid := coalesce(chat_leave.user_id, auth.uid());
   v_conv public.conversations;
+  v_after public.conversations;
   v_reason text;
   v_new_owner uuid;
   v_deleted boolean := false;
@@ -43,10 +44,17 @@ begin
       update public.conversations_participants p set role = 'owner'
       where p.conversation_id = v_conv.id and p.user_id = v_new_owner;
     end if;
-    -- Always an update, so the version moves and the others can tell they missed a leave.
-    update public.conversations c set user_id = coalesce(v_new_owner, c.user_id)
-    where c.id = v_conv.id
-    returning c.* into v_conv;
+    -- The version must move (by one) so the others can tell they missed a leave. Where a trigger on
+    -- the participants already moved it (roster_version, 20261201100003_chat_send_lock_late), a second
+    -- update would move it twice and every member would see a gap that is not one; only a new owner
+    -- needs it then.
+    select c.* into v_after from public.conversations c where c.id = v_conv.id;
+    if v_new_owner is not null or v_after.version = v_conv.version then
+      update public.conversations c set user_id = coalesce(v_new_owner, c.user_id)
+      where c.id = v_conv.id
+      returning c.* into v_after;
+    end if;
+    v_conv := v_after;
   end if;
 
   return jsonb_build_object(

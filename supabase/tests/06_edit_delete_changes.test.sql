@@ -102,8 +102,8 @@ select is((select public.chat_changes(tests.chat('shared'), 4, (select v from v0
   'with the current version');
 select is((select jsonb_array_length(public.chat_changes(tests.chat('shared'), 2, 0) -> 'messages')), 2,
   'and the messages after the given number');
-select is((select (public.chat_changes(tests.chat('shared'), 2, 0) -> 'conversation') - 'unread_count'),
-  (select x - 'unread_count' from public.chat_inbox() x where x ->> 'id' = tests.chat('shared')::text),
+select is((select (public.chat_changes(tests.chat('shared'), 2, 0) -> 'conversation') - 'last_read_message_number'),
+  (select x - 'last_read_message_number' from public.chat_inbox() x where x ->> 'id' = tests.chat('shared')::text),
   'and the summary as chat_inbox has it');
 reset role;
 select tests.act_as('eve');
