@@ -7,7 +7,7 @@ import { ConversationSummary, ErrorBody, Message } from '../../supabase/function
 /** Any supabase-js client, whatever its Database type: the library uses `auth`, `realtime`, `rpc` and `functions`. */
 export type SupabaseLike = SupabaseClient<any, any, any>;
 
-export type ChatFunctionName = 'chat-send' | 'chat-read' | 'chat-join' | 'chat-create';
+export type ChatFunctionName = 'chat-send' | 'chat-read' | 'chat-join' | 'chat-create' | 'chat-edit' | 'chat-delete' | 'chat-leave';
 
 /** Largest `row_limit` chat_messages accepts. */
 export const MAX_ROWS = 1000;
@@ -64,7 +64,7 @@ export function fetchMessages(
   return callRpc(supabase, 'chat_messages', args, z.array(Message), signal);
 }
 
-async function callRpc<S extends z.ZodType>(
+export async function callRpc<S extends z.ZodType>(
   supabase: SupabaseLike,
   fn: string,
   args: object,

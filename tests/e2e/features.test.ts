@@ -3,6 +3,17 @@
 // over HTTP. Each "user A must not…" case is tried and must change nothing and broadcast nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Changes, Member } from '../../supabase/functions/_shared/contract/index.ts';
+import { ChatApiError } from '../../src/client/api.ts';
+import {
+  applyChanges,
+  changeGap,
+  deleteMessage,
+  editMessage,
+  fetchChanges,
+  fetchMembers,
+  leaveConversation,
+  markAllRead,
+} from '../../src/client/changes.ts';
 import {
   asServer,
   asUser,
@@ -294,6 +305,35 @@ describe.each(['pglite', 'postgres'] as const)('issue 13 features on %s', (engin
       const online = await changes(alice, chat, 0, 0);
       expect(caught.version).toBe(online.version);
       expect([...held.values()].sort((a, b) => a.message_number - b.message_number)).toEqual(online.messages);
+    });
+  });
+
+  describe('the client library', () => {
+    it('edits, deletes, catches up, lists members, reads all and leaves through src/client', async () => {
+      const chat = await create(alice, { title: 'library', participant_ids: [bob.id] });
+      const first = await send(alice, chat, 'frist');
+      const second = await send(bob, chat, 'to delete');
+      const start = await fetchChanges(bob.client, chat, 0, 0);
+
+      const edited = await editMessage(alice.client, { chat_id: chat, message_id: first.id, text: 'first' });
+      expect(changeGap(start.version, edited.version)).toBe('next');
+      const refused = await editMessage(bob.client, { chat_id: chat, message_id: first.id, text: 'mine now' }).catch((e) => e);
+      expect(refused).toBeInstanceOf(ChatApiError);
+      expect(refused).toMatchObject({ status: 403, code: 'forbidden', retryable: false });
+      const deleted = await deleteMessage(bob.client, { chat_id: chat, message_id: second.id });
+      expect(changeGap(start.version, deleted.version)).toBe('gap');
+
+      const caught = await fetchChanges(bob.client, chat, 2, start.version);
+      const merged = applyChanges(start.messages, caught);
+      expect(merged.map((m) => m.text)).toEqual(['first', '']);
+      expect(merged).toEqual((await fetchChanges(alice.client, chat, 0, 0)).messages);
+
+      expect((await fetchMembers(bob.client, chat)).map((m) => m.role).sort()).toEqual(['member', 'owner']);
+      await send(alice, chat, 'unread for bob');
+      expect((await markAllRead(bob.client)).conversations).toContainEqual({ chat_id: chat, last_read_message_number: 3 });
+      expect(await leaveConversation(bob.client, { chat_id: chat })).toMatchObject({ reason: 'left', user_id: bob.id });
+      const after = await fetchMembers(bob.client, chat).catch((e) => e);
+      expect(after).toMatchObject({ code: '42501' });
     });
   });
 });
