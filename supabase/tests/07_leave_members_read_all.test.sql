@@ -1,7 +1,7 @@
 -- chat_leave, chat_members, chat_read_all and the chat:<chat_id> topic policies.
 begin;
 \ir fixtures/chat.psql
-select plan(36);
+select plan(38);
 
 create function tests.version(chat uuid) returns bigint
 language sql stable security definer set search_path = '' as $$ select version from public.conversations where id = chat $$;
@@ -115,6 +115,23 @@ select is((select public.chat_leave((select (v -> 'conversation' ->> 'id')::uuid
 reset role;
 select is((select count(*)::int from public.conversations where id = (select (v -> 'conversation' ->> 'id')::uuid from g)), 0,
   'it is gone, so nobody regains access through the legacy rule');
+
+select tests.act_as('alice');
+select public.chat_create('served', array[tests.id('bob')]);
+reset role;
+select tests.act_as('service');
+select is((select public.chat_leave((select id from public.conversations where title = 'served'), tests.id('bob')) ->> 'reason'), 'removed',
+  'the secret key removes a member (server-side moderation)');
+reset role;
+
+-- grants
+select ok(not has_function_privilege('anon', 'public.chat_leave(uuid, uuid)', 'execute')
+  and not has_function_privilege('anon', 'public.chat_edit(uuid, uuid, text, jsonb)', 'execute')
+  and not has_function_privilege('anon', 'public.chat_delete(uuid, uuid)', 'execute')
+  and not has_function_privilege('anon', 'public.chat_members(uuid)', 'execute')
+  and not has_function_privilege('anon', 'public.chat_read_all()', 'execute')
+  and not has_function_privilege('anon', 'public.chat_changes(uuid, integer, bigint, integer)', 'execute'),
+  'anon may execute none of the new RPCs');
 
 -- read all
 select tests.act_as('service');

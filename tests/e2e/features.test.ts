@@ -308,6 +308,24 @@ describe.each(['pglite', 'postgres'] as const)('issue 13 features on %s', (engin
     });
   });
 
+  describe('catch-up of a leave', () => {
+    it('a member offline during a leave sees it in chat_changes; the one who left finds the conversation gone', async () => {
+      const chat = await create(alice, { title: 'offline leave', participant_ids: [bob.id, carol.id] });
+      await send(alice, chat, 'hi all');
+      const before = await changes(carol, chat, 1, 0);
+      expect(before.conversation.participant_count).toBe(3);
+
+      expect((await call('chat-leave', bob, { chat_id: chat })).status).toBe(200);
+
+      const after = await changes(carol, chat, 1, before.version);
+      expect(after.version).toBe(before.version + 1);
+      expect(after.conversation.participant_count).toBe(2);
+      expect(after).toMatchObject({ messages: [], changed: [], complete: true });
+      const { data } = await bob.client.rpc('chat_inbox');
+      expect((data as { id: string }[]).map((c) => c.id)).not.toContain(chat);
+    });
+  });
+
   describe('the client library', () => {
     it('edits, deletes, catches up, lists members, reads all and leaves through src/client', async () => {
       const chat = await create(alice, { title: 'library', participant_ids: [bob.id] });
