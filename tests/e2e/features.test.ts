@@ -133,6 +133,11 @@ describe.each(['pglite', 'postgres'] as const)('issue 13 features on %s', (engin
       expect((await call('chat-edit', alice, { chat_id: chat, message_id: 'nope', text: 'x' })).status).toBe(400);
       const missing = await call('chat-edit', alice, { chat_id: chat, message_id: crypto.randomUUID(), text: 'x' });
       expect(missing).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+      for (const name of ['chat-edit', 'chat-delete', 'chat-leave']) {
+        const anonymous = await callFunction(target, name, { chat_id: chat, message_id: sent.id, text: 'x' }, { apikey: target.publishableKey });
+        expect(anonymous).toMatchObject({ status: 401, body: { error: { code: 'unauthorized' } } });
+      }
+      expect(await storedText(sent.id)).toBe('target');
     });
 
     it('the secret key edits an assistant message', async () => {
