@@ -8,7 +8,7 @@ import type { Database } from 'supabase-realtime-inbox-contract/database';
 /** Any supabase-js client, whatever its Database type: the library uses `auth`, `realtime`, `rpc` and `functions`. */
 export type SupabaseLike = SupabaseClient<any, any, any>;
 
-export type ChatFunctionName = 'chat-send' | 'chat-read' | 'chat-join' | 'chat-create';
+export type ChatFunctionName = 'chat-send' | 'chat-read' | 'chat-join' | 'chat-create' | 'chat-edit' | 'chat-delete' | 'chat-leave';
 
 /** Largest `row_limit` chat_messages accepts. */
 export const MAX_ROWS = 1000;
@@ -67,7 +67,7 @@ export function fetchMessages(
 
 type Rpc = Database['public']['Functions'];
 
-async function callRpc<F extends keyof Rpc, S extends z.ZodType>(
+export async function callRpc<F extends keyof Rpc, S extends z.ZodType>(
   supabase: SupabaseLike,
   fn: F,
   args: Rpc[F]['Args'],

@@ -22,6 +22,16 @@
 export { ChatApiError, type ChatFunctionName, type SupabaseLike } from './api.ts';
 export type { BackoffOptions, RetryOptions } from './backoff.ts';
 export {
+  applyChanges,
+  changeGap,
+  deleteMessage,
+  editMessage,
+  fetchChanges,
+  fetchMembers,
+  leaveConversation,
+  markAllRead,
+} from './changes.ts';
+export {
   UnifiedChannelService,
   type ChannelStatus,
   type StatusListener,

@@ -47,6 +47,7 @@ export function httpErrorFor(fn: string, error: PostgrestFailure, status: number
   if (status === 401 || code.startsWith('PGRST30')) return new HttpError(401, 'invalid_token', `${message} (${fn})`);
   if (code === '42501') return new HttpError(403, 'forbidden', message);
   if (code === '23505') return new HttpError(409, 'conflict', message);
+  if (code === 'PT404') return new HttpError(404, 'not_found', message);
   if (code === '23503') return new HttpError(400, 'unknown_user', message);
   if (code.startsWith('22') || code === '23514') return new HttpError(400, 'invalid_request', message);
   return new HttpError(502, 'database_error', `${fn} failed: ${message}${code ? ` (${code})` : ''}`);

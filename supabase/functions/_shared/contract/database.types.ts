@@ -18,6 +18,7 @@ export type Database = {
           'title': string;
           'updated_at': string;
           'user_id': string;
+          'version': number;
         };
         ComputedFields: never;
         Insert: {
@@ -32,6 +33,7 @@ export type Database = {
           'title'?: string;
           'updated_at'?: string;
           'user_id': string;
+          'version'?: number;
         };
         Update: {
           'created_at'?: string;
@@ -45,6 +47,7 @@ export type Database = {
           'title'?: string;
           'updated_at'?: string;
           'user_id'?: string;
+          'version'?: number;
         };
         Relationships: [];
       };
@@ -89,6 +92,8 @@ export type Database = {
           'chat_id': string;
           'client_msg_id': string | null;
           'created_at': string;
+          'deleted_at': string | null;
+          'edited_at': string | null;
           'id': string;
           'message_number': number;
           'meta': NonNullable<Json>;
@@ -97,12 +102,15 @@ export type Database = {
           'text': string;
           'user_id': string | null;
           'user_name': string | null;
+          'version': number | null;
         };
         ComputedFields: never;
         Insert: {
           'chat_id': string;
           'client_msg_id'?: string | null;
           'created_at'?: string;
+          'deleted_at'?: string | null;
+          'edited_at'?: string | null;
           'id'?: string;
           'message_number': number;
           'meta'?: NonNullable<Json>;
@@ -111,11 +119,14 @@ export type Database = {
           'text': string;
           'user_id'?: string | null;
           'user_name'?: string | null;
+          'version'?: number | null;
         };
         Update: {
           'chat_id'?: string;
           'client_msg_id'?: string | null;
           'created_at'?: string;
+          'deleted_at'?: string | null;
+          'edited_at'?: string | null;
           'id'?: string;
           'message_number'?: number;
           'meta'?: NonNullable<Json>;
@@ -124,6 +135,7 @@ export type Database = {
           'text'?: string;
           'user_id'?: string | null;
           'user_name'?: string | null;
+          'version'?: number | null;
         };
         Relationships: [
           {
@@ -140,18 +152,46 @@ export type Database = {
       [_ in never]: never;
     };
     Functions: {
+      'chat_changes': {
+        Args: { 'after_number'?: number; 'after_version'?: number; 'chat_id': string; 'row_limit'?: number };
+        Returns: Json;
+      };
       'chat_create': {
         Args: { 'is_public'?: boolean; 'mode'?: string; 'participant_ids'?: (string)[]; 'title'?: string };
         Returns: Json;
       };
+      'chat_delete': { Args: { 'chat_id': string; 'message_id': string }; Returns: Json };
+      'chat_edit': { Args: { 'chat_id': string; 'message_id': string; 'meta'?: Json; 'text': string }; Returns: Json };
+      'chat_find_users': {
+        Args: { 'emails': (string)[] };
+        Returns: {
+          'email': string;
+          'id': string;
+          'name': string;
+        }[];
+      };
       'chat_inbox': { Args: Record<PropertyKey, never>; Returns: Json[] };
       'chat_join': { Args: { 'chat_id': string }; Returns: Json };
+      'chat_leave': { Args: { 'chat_id': string; 'user_id'?: string }; Returns: Json };
+      'chat_members': {
+        Args: { 'chat_id': string };
+        Returns: {
+          'invited_by': string;
+          'joined_at': string;
+          'last_read_message_number': number;
+          'last_seen_at': string;
+          'role': string;
+          'user_id': string;
+        }[];
+      };
       'chat_messages': {
         Args: { 'after_number'?: number; 'chat_id': string; 'row_limit'?: number };
         Returns: {
           'chat_id': string;
           'client_msg_id': string | null;
           'created_at': string;
+          'deleted_at': string | null;
+          'edited_at': string | null;
           'id': string;
           'message_number': number;
           'meta': NonNullable<Json>;
@@ -160,6 +200,7 @@ export type Database = {
           'text': string;
           'user_id': string | null;
           'user_name': string | null;
+          'version': number | null;
         }[];
         SetofOptions: {
           from: '*';
@@ -168,7 +209,17 @@ export type Database = {
           isSetofReturn: true;
         };
       };
+      'chat_participants': {
+        Args: { 'chat_id': string };
+        Returns: {
+          'last_read_message_number': number;
+          'name': string;
+          'role': string;
+          'user_id': string;
+        }[];
+      };
       'chat_read': { Args: { 'chat_id': string; 'up_to_number'?: number }; Returns: Json };
+      'chat_read_all': { Args: Record<PropertyKey, never>; Returns: Json };
       'chat_send': { Args: { 'chat_id': string; 'messages': Json }; Returns: Json };
     };
     Enums: {
