@@ -21,9 +21,8 @@
 // Reducer internals (inbox-state.ts) and the retry helpers are not API.
 export { ChatApiError, type ChatFunctionName, type SupabaseLike } from './api.ts';
 export type { BackoffOptions, RetryOptions } from './backoff.ts';
+// The actions of issue 13 as plain functions over a supabase client (the store does not wrap them yet).
 export {
-  applyChanges,
-  changeGap,
   deleteMessage,
   editMessage,
   fetchChanges,
