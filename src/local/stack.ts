@@ -8,7 +8,14 @@ import { createFunctionsRunner, type FunctionLogLine, type FunctionsRunner } fro
 import { resolveKeys, type StackKeys } from './keys.ts';
 import { createLite } from './lite.ts';
 import { prepareDatabase } from './migrate.ts';
-import { createDatabasePolicy, createRealtimeServer, createTokenResolver, type RealtimeServer } from './realtime/index.ts';
+import {
+  createDatabasePolicy,
+  createRealtimeServer,
+  createTokenResolver,
+  limitsFromEnv,
+  type RealtimeServer,
+  type TenantLimits,
+} from './realtime/index.ts';
 import { projectRoot } from './schema.ts';
 
 export type StackLogEntry = { event: string; [field: string]: unknown };
@@ -24,6 +31,8 @@ export interface LocalStackOptions {
   keys?: Partial<Pick<StackKeys, 'publishableKey' | 'secretKey' | 'jwtSecret'>>;
   /** Lifetime of the access tokens auth issues (config.toml's jwt_expiry). */
   jwtExpirySeconds?: number;
+  /** Realtime's quotas; default from TENANT_MAX_* and the backoff variables, else hosted's Free plan. */
+  realtimeLimits?: Partial<TenantLimits>;
   /** Extra environment for the edge functions (the CLI's supabase/functions/.env). */
   functionEnv?: Record<string, string>;
   /** Functions served besides supabase/functions (benchmarks serve their baselines this way). */
@@ -51,7 +60,7 @@ export interface LocalStack {
   db: StackDatabase;
   requestCounts(): RequestCounts;
   /** Take Realtime down (every socket closed, new ones refused, REST 503) and bring it back. */
-  realtime: { stop(): Promise<void>; start(): void; stats(): { connections: number; channels: number } };
+  realtime: { stop(): Promise<void>; start(): void; stats(): ReturnType<RealtimeServer['stats']> };
   stop(): Promise<void>;
 }
 
@@ -173,6 +182,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }),
       policy: createDatabasePolicy(db),
       log,
+      limits: { ...limitsFromEnv(process.env), ...options.realtimeLimits },
     };
     newRealtime = () => createRealtimeServer(realtimeOptions);
     realtime = newRealtime();
@@ -188,6 +198,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: keys.publishableKey }),
         SUPABASE_SECRET_KEYS: JSON.stringify({ default: keys.secretKey }),
         ...(db.url ? { SUPABASE_DB_URL: db.url } : {}),
+        // The broadcaster paces itself to the plan this Realtime enforces.
+        CHAT_REALTIME_EVENTS_PER_SECOND: String(realtimeOptions.limits.maxEventsPerSecond),
         ...options.functionEnv,
       },
       onLog: (line: FunctionLogLine) =>
