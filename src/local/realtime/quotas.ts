@@ -68,40 +68,65 @@ export const realTicker: Ticker = {
 const IDLE_SHUTDOWN_MS = 5 * 60_000;
 
 /**
- * RateCounter: counts land in the current bucket; every tick pushes it onto at most `maxBuckets`
- * buckets and computes avg = sum / buckets / tick seconds (fewer buckets while warming up). Readers
- * see the value of the last tick only. The limit triggers at avg >= limit and clears below it. A
- * counter whose buckets are all zero at a 5-minute check restarts from empty, as hosted's stops.
+ * RateCounter: it starts on first use and ticks once at once, so its first bucket is empty; every
+ * tick pushes the current count onto at most `maxBuckets` buckets and computes avg = sum / buckets /
+ * tick seconds (fewer buckets while warming up). Readers see the value of the last tick only. The
+ * limit triggers at avg >= limit and clears below it. Every 5 minutes, a counter whose buckets are
+ * all zero stops; the next use starts it afresh, as hosted's does.
  */
 export class RateCounter {
   private current = 0;
   private buckets: number[] = [];
   private sinceIdleCheck = 0;
-  avg = 0;
-  triggered = false;
+  private timer?: { stop(): void };
+  private state = { avg: 0, triggered: false };
 
   constructor(
+    private readonly ticker: Ticker,
     private readonly tickMs: number,
     private readonly maxBuckets: number,
     private readonly limit?: number,
-  ) {
-    // Hosted ticks once at start, so the first bucket is empty.
-    this.tick();
+  ) {}
+
+  get avg(): number {
+    this.start();
+    return this.state.avg;
+  }
+
+  get triggered(): boolean {
+    this.start();
+    return this.state.triggered;
   }
 
   add(n = 1): void {
+    this.start();
     this.current += n;
   }
 
-  tick(): void {
+  stop(): void {
+    this.timer?.stop();
+    this.timer = undefined;
+  }
+
+  private start(): void {
+    if (this.timer) return;
+    this.current = 0;
+    this.buckets = [];
+    this.sinceIdleCheck = 0;
+    this.state = { avg: 0, triggered: false };
+    this.timer = this.ticker.every(this.tickMs, () => this.tick());
+    this.tick();
+  }
+
+  private tick(): void {
     this.buckets = [this.current, ...this.buckets].slice(0, this.maxBuckets);
     this.current = 0;
-    this.avg = this.buckets.reduce((a, b) => a + b, 0) / this.buckets.length / (this.tickMs / 1000);
-    if (this.limit !== undefined) this.triggered = this.triggered ? this.avg >= this.limit : this.avg >= this.limit;
+    const avg = this.buckets.reduce((a, b) => a + b, 0) / this.buckets.length / (this.tickMs / 1000);
+    this.state = { avg, triggered: this.limit !== undefined && avg >= this.limit };
     this.sinceIdleCheck += this.tickMs;
     if (this.sinceIdleCheck >= IDLE_SHUTDOWN_MS) {
       this.sinceIdleCheck = 0;
-      if (this.buckets.every((b) => b === 0)) this.buckets = [0];
+      if (this.buckets.every((b) => b === 0)) this.stop();
     }
   }
 }
@@ -116,22 +141,14 @@ export class TenantQuotas {
   readonly requests: RateCounter;
   /** Sockets that have joined a channel (UsersCounter), until they close. */
   readonly users = new Set<object>();
-  private readonly timers: { stop(): void }[];
 
   constructor(
     readonly limits: TenantLimits,
     ticker: Ticker,
   ) {
-    this.events = new RateCounter(5000, 12, limits.maxEventsPerSecond);
-    this.joins = new RateCounter(5000, 12, limits.maxJoinsPerSecond);
-    this.requests = new RateCounter(1000, 60);
-    this.timers = [
-      ticker.every(5000, () => {
-        this.events.tick();
-        this.joins.tick();
-      }),
-      ticker.every(1000, () => this.requests.tick()),
-    ];
+    this.events = new RateCounter(ticker, 5000, 12, limits.maxEventsPerSecond);
+    this.joins = new RateCounter(ticker, 5000, 12, limits.maxJoinsPerSecond);
+    this.requests = new RateCounter(ticker, 1000, 60);
   }
 
   /** The 429 body of the REST request plug, or null; counts the request either way. */
@@ -153,6 +170,6 @@ export class TenantQuotas {
   }
 
   stop(): void {
-    for (const timer of this.timers) timer.stop();
+    for (const counter of [this.events, this.joins, this.requests]) counter.stop();
   }
 }

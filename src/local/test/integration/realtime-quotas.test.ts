@@ -189,7 +189,7 @@ describe('joins per second (TENANT_MAX_JOINS_PER_SECOND)', () => {
     expect((await batch(harness, 'lobby', 1)).status).toBe(202);
 
     held.releaseAll();
-    const first = await flooder.next((f) => f[1] === '0');
+    const first = await flooder.next<unknown[]>((f) => f[1] === '0');
     expect(first[4]).toEqual({
       status: 'error',
       response: { reason: 'Unauthorized: You do not have permissions to read from this Channel topic: user-realtime:0' },
@@ -224,7 +224,7 @@ describe('backoffs', () => {
     expect(held.calls).toEqual([5000]);
     expect(client.texts()).toEqual([]);
     held.releaseAll();
-    expect((await client.next((f) => f[1] === '1'))[4]).toEqual({ status: 'error', response: { reason: 'TopicNameRequired: You must provide a topic name' } });
+    expect((await client.next<unknown[]>((f) => f[1] === '1'))[4]).toEqual({ status: 'error', response: { reason: 'TopicNameRequired: You must provide a topic name' } });
   });
 
   it('answers a refused WebSocket upgrade only after CONNECT_ERROR_BACKOFF_MS, 2 s by default', async () => {
