@@ -85,7 +85,13 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       return rest(req);
     },
 
-    stats: () => ({ connections: sessions.size, channels: hub.size, eventsPerSecond: quotas.events.avg, joinsPerSecond: quotas.joins.avg }),
+    stats: () => ({
+      connections: sessions.size,
+      channels: hub.size,
+      eventsPerSecond: quotas.events.avg,
+      joinsPerSecond: quotas.joins.avg,
+      eventsCounted: quotas.events.total,
+    }),
 
     async close() {
       closed = true;

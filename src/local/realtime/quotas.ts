@@ -80,6 +80,8 @@ export class RateCounter {
   private sinceIdleCheck = 0;
   private timer?: { stop(): void };
   private state = { avg: 0, triggered: false };
+  /** Everything ever counted, for benchmarks that report quota use. */
+  total = 0;
 
   constructor(
     private readonly ticker: Ticker,
@@ -101,6 +103,7 @@ export class RateCounter {
   add(n = 1): void {
     this.start();
     this.current += n;
+    this.total += n;
   }
 
   stop(): void {

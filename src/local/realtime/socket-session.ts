@@ -255,6 +255,8 @@ export class SocketSession {
     this.channels.set(m.topic, channel);
     this.ctx.hub.subscribe(channel.namespace, channel);
     this.ctx.quotas.users.add(this);
+    // A join starts the project's events counter, as hosted's assign_counter does.
+    this.ctx.quotas.events.add(0);
     this.armExpiry(channel);
     this.reply(m, 'ok', { postgres_changes: [] });
     this.log({ event: 'realtime_join', topic: name, private: isPrivate, role: claims.role, sub: claims.sub });

@@ -55,7 +55,8 @@ export interface RealtimeServer {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** For /realtime/v1/api/broadcast and /realtime/v1/api/broadcast/:topic/events/:event. */
   handleRest(req: Request): Promise<Response>;
-  stats(): { connections: number; channels: number; eventsPerSecond: number; joinsPerSecond: number };
+  /** eventsPerSecond and joinsPerSecond as of the last tick; eventsCounted since the start. */
+  stats(): { connections: number; channels: number; eventsPerSecond: number; joinsPerSecond: number; eventsCounted: number };
   /** Closes every socket; clients reconnect on their own later. */
   close(): Promise<void>;
 }
