@@ -212,10 +212,10 @@ export class SocketSession {
     // The client re-joins a topic after timeouts and errors; the new join replaces the old one.
     this.drop(m.topic);
     const request = readJoinRequest(m, this.apikey);
-    const refusal = this.topicRefusal(request) ?? this.quotaRefusal() ?? (await this.authorizeJoin(request));
-    if ('reason' in refusal) return this.refuseJoin(m, request.name, refusal);
+    const outcome = this.topicRefusal(request) ?? this.quotaRefusal() ?? (await this.authorizeJoin(request));
+    if ('reason' in outcome) return this.refuseJoin(m, request.name, outcome);
     if (this.closed) return;
-    this.admit(m, request, refusal.claims);
+    this.admit(m, request, outcome.claims);
   }
 
   private topicRefusal(request: JoinRequest): JoinRefusal | null {
