@@ -31,7 +31,10 @@ export interface BroadcasterDeps {
   now?: () => number;
 }
 
-export type Broadcast = (messages: RealtimeMessage[], context: { logPrefix: string } & LogFields) => Promise<BroadcastResult>;
+export type Broadcast = (
+  messages: RealtimeMessage[],
+  context: { logPrefix: string } & LogFields,
+) => Promise<BroadcastResult>;
 
 /** Hosted's texts for its two events/s refusals (lib/realtime/tenants/batch_broadcast.ex). */
 export const BATCH_TOO_LARGE = 'Too many messages to broadcast, please reduce the batch size';
@@ -141,7 +144,10 @@ export function createBroadcaster(deps: BroadcasterDeps): Broadcast {
   const lanes = new Map<string, Job[]>();
   let working = false;
 
-  async function post(chunk: Chunk, timeoutMs: number): Promise<{ status: number; message?: string; retryAfterMs: number }> {
+  async function post(
+    chunk: Chunk,
+    timeoutMs: number,
+  ): Promise<{ status: number; message?: string; retryAfterMs: number }> {
     const response = await doFetch(config.url, {
       method: 'POST',
       headers: { apikey: apiKey, 'Content-Type': 'application/json' },
@@ -166,9 +172,11 @@ export function createBroadcaster(deps: BroadcasterDeps): Broadcast {
     const deadline = now() + config.totalTimeoutMs;
     let reason = 'no attempt made';
     let failures = 0;
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1;; attempt++) {
       const remaining = deadline - now();
-      if (remaining <= 0) return { attempts: attempt - 1, reason: `gave up after ${config.totalTimeoutMs} ms: ${reason}` };
+      if (remaining <= 0) {
+        return { attempts: attempt - 1, reason: `gave up after ${config.totalTimeoutMs} ms: ${reason}` };
+      }
       let wait: number;
       try {
         const answer = await post(chunk, remaining);
@@ -176,7 +184,10 @@ export function createBroadcaster(deps: BroadcasterDeps): Broadcast {
         reason = answer.message ? `HTTP ${answer.status}: ${answer.message}` : `HTTP ${answer.status}`;
         if (answer.status === 429 && answer.message === BATCH_TOO_LARGE && chunk.parts.length > 1) {
           const half = Math.ceil(chunk.parts.length / 2);
-          return { attempts: attempt, split: [{ parts: chunk.parts.slice(0, half) }, { parts: chunk.parts.slice(half) }] };
+          return {
+            attempts: attempt,
+            split: [{ parts: chunk.parts.slice(0, half) }, { parts: chunk.parts.slice(half) }],
+          };
         }
         if (answer.status === 429) {
           pacer.drain();

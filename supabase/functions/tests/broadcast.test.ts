@@ -1,7 +1,13 @@
 // The broadcaster's budget, pacing, chunking, order and retries, with the network replaced by a
 // scripted fetch and time by a clock that only sleeps move.
 import { describe, expect, it } from 'vitest';
-import { BATCH_TOO_LARGE, broadcastBudget, createBroadcaster, planChunks, RATE_EXCEEDED } from '../_shared/broadcast.ts';
+import {
+  BATCH_TOO_LARGE,
+  broadcastBudget,
+  createBroadcaster,
+  planChunks,
+  RATE_EXCEEDED,
+} from '../_shared/broadcast.ts';
 import type { BroadcastConfig } from '../_shared/config.ts';
 import type { RealtimeMessage } from '../_shared/events.ts';
 
@@ -16,12 +22,22 @@ const config: BroadcastConfig = {
   deliveriesPerMessage: 1,
 };
 const messages = (n: number, chat = 'c') =>
-  Array.from({ length: n }, (_, i) => ({ topic: `user-realtime:${i}`, event: 'message-insert', payload: { chat, i }, private: true }) as unknown as RealtimeMessage);
+  Array.from(
+    { length: n },
+    (_, i) =>
+      ({
+        topic: `user-realtime:${i}`,
+        event: 'message-insert',
+        payload: { chat, i },
+        private: true,
+      }) as unknown as RealtimeMessage,
+  );
 
 type Answer = number | Error | { status: number; message: string };
 
 function harness(answers: Answer[], overrides: Partial<BroadcastConfig> = {}) {
-  const requests: { at: number; headers: Headers; body: { messages: { payload: { chat: string; i: number } }[] } }[] = [];
+  const requests: { at: number; headers: Headers; body: { messages: { payload: { chat: string; i: number } }[] } }[] =
+    [];
   const logs: { event: string; fields?: Record<string, unknown> }[] = [];
   const sleeps: number[] = [];
   let now = 0;
@@ -30,17 +46,18 @@ function harness(answers: Answer[], overrides: Partial<BroadcastConfig> = {}) {
     apiKey: 'sb_secret_test',
     log: (event, fields) => logs.push({ event, fields }),
     now: () => now,
-    sleep: async (ms) => {
+    sleep: (ms) => {
       sleeps.push(ms);
       now += ms;
+      return Promise.resolve();
     },
     random: () => 0.5,
-    fetch: async (_url, init) => {
+    fetch: (_url, init) => {
       requests.push({ at: now, headers: new Headers(init?.headers), body: JSON.parse(String(init?.body)) });
       const next = answers.shift() ?? 202;
-      if (next instanceof Error) throw next;
-      if (typeof next === 'number') return new Response(null, { status: next });
-      return Response.json({ message: next.message }, { status: next.status });
+      if (next instanceof Error) return Promise.reject(next);
+      if (typeof next === 'number') return Promise.resolve(new Response(null, { status: next }));
+      return Promise.resolve(Response.json({ message: next.message }, { status: next.status }));
     },
   });
   return { broadcast, requests, logs, sleeps, now: () => now };
@@ -57,7 +74,16 @@ describe('broadcastBudget', () => {
 
 describe('planChunks', () => {
   it('never builds a body over hosted 8,000,000-byte limit', () => {
-    const big = Array.from({ length: 40 }, () => ({ topic: 't', event: 'e', payload: { blob: 'x'.repeat(250_000) }, private: true }) as unknown as RealtimeMessage);
+    const big = Array.from(
+      { length: 40 },
+      () =>
+        ({
+          topic: 't',
+          event: 'e',
+          payload: { blob: 'x'.repeat(250_000) },
+          private: true,
+        }) as unknown as RealtimeMessage,
+    );
     const chunks = planChunks(big, 500);
     expect(chunks.map((c) => c.parts.length)).toEqual([31, 9]);
     for (const c of chunks) expect(`{"messages":[${c.parts.join(',')}]}`.length).toBeLessThan(8_000_000);
@@ -71,7 +97,10 @@ describe('createBroadcaster', () => {
     expect(result).toMatchObject({ ok: true, requests: 1, attempts: 1, messages: 3 });
     expect(requests[0].headers.get('apikey')).toBe('sb_secret_test');
     expect(requests[0].body.messages).toHaveLength(3);
-    expect(logs).toEqual([{ event: 'chat_send_broadcast_sent', fields: expect.objectContaining({ chat_id: 'c', requests: 1 }) }]);
+    expect(logs).toEqual([{
+      event: 'chat_send_broadcast_sent',
+      fields: expect.objectContaining({ chat_id: 'c', requests: 1 }),
+    }]);
   });
 
   it('chunks above the batch size', async () => {
@@ -91,7 +120,10 @@ describe('createBroadcaster', () => {
     expect(now()).toBeCloseTo((1976 * 2 * 1000) / 75, 0);
     // No 60 s window ever holds more than 75/s on average plus one chunk.
     for (const r of requests) {
-      const inWindow = requests.filter((q) => q.at > r.at - 60_000 && q.at <= r.at).reduce((n, q) => n + q.body.messages.length * 2, 0);
+      const inWindow = requests.filter((q) => q.at > r.at - 60_000 && q.at <= r.at).reduce(
+        (n, q) => n + q.body.messages.length * 2,
+        0,
+      );
       expect(inWindow).toBeLessThanOrEqual(75 * 60 + 48);
     }
   });
@@ -101,7 +133,10 @@ describe('createBroadcaster', () => {
     await Promise.all([
       broadcast(messages(6, 'a'), { logPrefix: 'chat_send', chat_id: 'a' }),
       broadcast(messages(3, 'b'), { logPrefix: 'chat_send', chat_id: 'b' }),
-      broadcast(messages(3, 'a').map((m) => ({ ...m, payload: { chat: 'a', i: 10 } }) as unknown as RealtimeMessage), { logPrefix: 'chat_send', chat_id: 'a' }),
+      broadcast(messages(3, 'a').map((m) => ({ ...m, payload: { chat: 'a', i: 10 } }) as unknown as RealtimeMessage), {
+        logPrefix: 'chat_send',
+        chat_id: 'a',
+      }),
     ]);
     const order = requests.map((r) => `${r.body.messages[0].payload.chat}${r.body.messages[0].payload.i}`);
     expect(order).toEqual(['a0', 'b0', 'a3', 'a10']);
@@ -115,7 +150,10 @@ describe('createBroadcaster', () => {
   });
 
   it('waits for Realtime to recompute its average when the project is over its limit', async () => {
-    const { broadcast, requests, sleeps } = harness([{ status: 429, message: RATE_EXCEEDED }, { status: 429, message: 'Too many requests' }]);
+    const { broadcast, requests, sleeps } = harness([{ status: 429, message: RATE_EXCEEDED }, {
+      status: 429,
+      message: 'Too many requests',
+    }]);
     const result = await broadcast(messages(1), { logPrefix: 'chat_send' });
     expect(result).toMatchObject({ ok: true, attempts: 3 });
     expect(requests).toHaveLength(3);
@@ -135,7 +173,10 @@ describe('createBroadcaster', () => {
     const result = await broadcast(messages(1), { logPrefix: 'chat_send', chat_id: 'c' });
     expect(result).toMatchObject({ ok: false, reason: 'HTTP 422', attempts: 1 });
     expect(requests).toHaveLength(1);
-    expect(logs).toEqual([{ event: 'chat_send_broadcast_failed', fields: expect.objectContaining({ reason: 'HTTP 422' }) }]);
+    expect(logs).toEqual([{
+      event: 'chat_send_broadcast_failed',
+      fields: expect.objectContaining({ reason: 'HTTP 422' }),
+    }]);
   });
 
   it('gives up after maxAttempts without throwing, and goes on with the next chunk', async () => {
@@ -146,7 +187,9 @@ describe('createBroadcaster', () => {
   });
 
   it('stops retrying a refused chunk at the time bound', async () => {
-    const { broadcast, now } = harness(Array.from({ length: 100 }, () => ({ status: 429, message: RATE_EXCEEDED })), { totalTimeoutMs: 12_000 });
+    const { broadcast, now } = harness(Array.from({ length: 100 }, () => ({ status: 429, message: RATE_EXCEEDED })), {
+      totalTimeoutMs: 12_000,
+    });
     const result = await broadcast(messages(1), { logPrefix: 'chat_send' });
     expect(result.ok).toBe(false);
     expect(result.reason).toBe(`gave up after 12000 ms: HTTP 429: ${RATE_EXCEEDED}`);
