@@ -33,6 +33,8 @@ export interface QuotaCostRow {
   realtimeRequestsPerSend: number;
   /** Until the last online member had the message-insert, or null if some never did. */
   timeToAllMs: number | null;
+  /** Ours: the broadcaster's own duration, until Realtime accepted its last request for the send. */
+  broadcastMs?: number;
   received: number;
   /** Requests Realtime refused with 429 during the send. */
   refused: number;
@@ -73,14 +75,17 @@ async function startPlanBench(plan: Plan): Promise<Bench> {
   return { engine: 'pglite', stack, logs, close: () => stack.stop() };
 }
 
-async function measure(bench: Bench, plan: Plan, design: Design, recipients: number): Promise<QuotaCostRow> {
+async function measure(bench: Bench, plan: Plan, design: Design, recipients: number, progress: (m: string) => void): Promise<QuotaCostRow> {
   // A fresh Realtime server: its counters start from zero, as a quiet project's do.
   await bench.stack.realtime.stop();
   bench.stack.realtime.start();
   const users = await createUsers(bench, recipients);
   const chatId = await createConversation(bench, users[0], users.slice(1));
-  const online = users.slice(0, Math.min(recipients, ONLINE_SAMPLE));
+  // Spread over the member list, the last member included: recipients are reached in list order.
+  const step = Math.max(1, Math.ceil(recipients / ONLINE_SAMPLE));
+  const online = users.filter((_, i) => i % step === step - 1 || i === 0).slice(-ONLINE_SAMPLE);
   const subscribers = await subscribe(bench, online, design);
+  progress(`${online.length} of ${recipients} members online`);
   try {
     const arrivals = new Map<string, number>();
     let lastArrival = performance.now();
@@ -101,6 +106,7 @@ async function measure(bench: Bench, plan: Plan, design: Design, recipients: num
     while (!done() && performance.now() - lastArrival < QUIET_MS + (design === 'ours' ? 120_000 : 0)) await new Promise((r) => setTimeout(r, 5));
     const counted = bench.stack.realtime.stats().eventsCounted - before;
     const rest = bench.logs.slice(logsBefore).filter((l) => l.event === 'realtime_rest_broadcast');
+    const outcome = bench.logs.slice(logsBefore).find((l) => l.event.startsWith('chat_send_broadcast_') && l.chat_id === chatId);
     const ingress = rest.reduce((n, l) => n + Number(l.sent), 0);
     return {
       plan,
@@ -112,6 +118,7 @@ async function measure(bench: Bench, plan: Plan, design: Design, recipients: num
       quotaAllOnline: design === 'ours' ? 4 * recipients : 2 * recipients,
       realtimeRequestsPerSend: bench.stack.requestCounts().realtimeApi - requestsBefore,
       timeToAllMs: arrivals.size === online.length ? round(Math.max(...arrivals.values()) - started) : null,
+      ...(outcome ? { broadcastMs: Number(outcome.duration_ms) } : {}),
       received: arrivals.size,
       refused: bench.logs.slice(logsBefore).filter((l) => l.event === 'realtime_rest_rejected' && l.status === 429).length,
     };
@@ -128,7 +135,9 @@ export async function quotaCost(opts: { plans: Plan[]; sizes: number[] }, progre
       for (const recipients of opts.sizes) {
         for (const design of ['ours', 'seed'] as const) {
           progress(`quota cost: ${plan}, ${recipients} recipients, ${design}`);
-          rows.push(await measure(bench, plan, design, recipients));
+          const row = await measure(bench, plan, design, recipients, progress);
+          progress(JSON.stringify(row));
+          rows.push(row);
         }
       }
     } finally {
@@ -140,19 +149,21 @@ export async function quotaCost(opts: { plans: Plan[]; sizes: number[] }, progre
 
 export function quotaCostTable(rows: QuotaCostRow[]): string {
   const header =
-    '| plan | design | recipients | online | Realtime messages sent | deliveries | quota, all online | requests | time to all online (ms) | received | 429s |\n' +
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+    '| plan | design | recipients | online | Realtime messages sent | deliveries | quota, all online | requests | time to all online (ms) | broadcast (ms) | received | 429s |\n' +
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
   const lines = rows.map((r) =>
     `| ${r.plan} | ${r.design} | ${r.recipients} | ${r.online} | ${r.ingressPerSend} | ${r.deliveriesPerSend} | ${r.quotaAllOnline} | ` +
-    `${r.realtimeRequestsPerSend} | ${r.timeToAllMs ?? 'never'} | ${r.received}/${r.online} | ${r.refused} |`
+    `${r.realtimeRequestsPerSend} | ${r.timeToAllMs ?? 'never'} | ${r.broadcastMs ?? '–'} | ${r.received}/${r.online} | ${r.refused} |`
   );
   return [header, ...lines].join('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const quick = process.argv.includes('--quick');
+  const planArg = process.argv[process.argv.indexOf('--plan') + 1] as Plan;
+  const plans: Plan[] = process.argv.includes('--plan') ? [planArg] : quick ? ['Free'] : ['Free', 'Pro', 'Team'];
   const rows = await quotaCost(
-    quick ? { plans: ['Free'], sizes: [2, 10] } : { plans: ['Free', 'Pro', 'Team'], sizes: [2, 10, 100, 1000] },
+    { plans, sizes: quick ? [2, 10] : [2, 10, 100, 1000] },
     (m) => console.error(`[bench] ${m}`),
   );
   console.log(quotaCostTable(rows));
