@@ -37,6 +37,8 @@ export async function startBench(engine: Engine): Promise<Bench> {
     port: 0,
     databaseUrl: database?.url,
     jwtExpirySeconds: 3600,
+    // Speed, not quota: these benchmarks run unmetered; bench/quota-cost.ts measures each plan.
+    realtimeLimits: { maxEventsPerSecond: 1e9, maxJoinsPerSecond: 1e9, maxConcurrentUsers: 1e9 },
     extraFunctions: [{
       name: 'seed-chat-send',
       entrypoint: join(projectRoot, 'bench', 'seed-chat-send', 'index.ts'),

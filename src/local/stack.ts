@@ -9,7 +9,7 @@ import { createGateway, type Mount, type RequestCounts } from './gateway.ts';
 import { resolveKeys, type StackKeys } from './keys.ts';
 import { createLite, type Lite } from './lite.ts';
 import { prepareDatabase } from './migrate.ts';
-import { createDatabasePolicy } from './realtime/index.ts';
+import { createDatabasePolicy, limitsFromEnv, type TenantLimits } from './realtime/index.ts';
 import { createRealtimeSwitch, type RealtimeSwitch } from './realtime-switch.ts';
 import { resolveProjectDir } from './schema.ts';
 import { createWebApp, webDir } from './web.ts';
@@ -32,6 +32,8 @@ export interface LocalStackOptions {
   keys?: Partial<Pick<StackKeys, 'publishableKey' | 'secretKey' | 'jwtSecret'>>;
   /** Lifetime of the access tokens auth issues (config.toml's jwt_expiry). */
   jwtExpirySeconds?: number;
+  /** Realtime's quotas; default from TENANT_MAX_* and the backoff variables, else hosted's Free plan. */
+  realtimeLimits?: Partial<TenantLimits>;
   /** Extra environment for the edge functions (the CLI's supabase/functions/.env). */
   functionEnv?: Record<string, string>;
   /** Functions served besides supabase/functions (benchmarks serve their baselines this way). */
@@ -69,20 +71,34 @@ function serviceMounts(db: StackDatabase, lite: Lite, realtime: RealtimeSwitch, 
   ];
 }
 
-function startRealtime(db: StackDatabase, keys: StackKeys, log: Log): RealtimeSwitch {
+function startRealtime(db: StackDatabase, keys: StackKeys, limits: TenantLimits, log: Log): RealtimeSwitch {
   return createRealtimeSwitch({
     resolveToken: createTokenResolver({ jwtSecret: keys.jwtSecret, publishableKeys: [keys.publishableKey], secretKeys: [keys.secretKey] }),
     policy: createDatabasePolicy(db),
     log,
+    limits,
   });
 }
 
-function createFunctions(url: string, keys: StackKeys, db: StackDatabase, projectDir: string, options: LocalStackOptions, log: Log): FunctionsRunner {
+function createFunctions(
+  url: string,
+  keys: StackKeys,
+  db: StackDatabase,
+  projectDir: string,
+  limits: TenantLimits,
+  options: LocalStackOptions,
+  log: Log,
+): FunctionsRunner {
   return createFunctionsRunner({
     functions: [...discoverFunctions(join(projectDir, 'supabase')), ...(options.extraFunctions ?? [])],
     projectRoot: projectDir,
     verifyJwt: createTokenResolver({ jwtSecret: keys.jwtSecret, publishableKeys: [], secretKeys: [] }),
-    env: { ...cliEnvironment(url, keys, db.url), ...options.functionEnv },
+    env: {
+      ...cliEnvironment(url, keys, db.url),
+      // The broadcaster paces itself to the plan this Realtime enforces.
+      CHAT_REALTIME_EVENTS_PER_SECOND: String(limits.maxEventsPerSecond),
+      ...options.functionEnv,
+    },
     onLog: (line) => log(functionLogEntry(line)),
   });
 }
@@ -111,8 +127,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const lite = createLite(db, keys, { jwtExpirySeconds: options.jwtExpirySeconds ?? 3600 });
     const applied = await prepareDatabase(db, lite.app, projectDir);
     log({ event: 'local_stack_migrated', database: db.kind, applied });
-    const realtime = (parts.realtime = startRealtime(db, keys, log));
-    const functions = (parts.functions = createFunctions(url, keys, db, projectDir, options, log));
+    const limits: TenantLimits = { ...limitsFromEnv(process.env), ...options.realtimeLimits };
+    const realtime = (parts.realtime = startRealtime(db, keys, limits, log));
+    const functions = (parts.functions = createFunctions(url, keys, db, projectDir, limits, options, log));
     await functions.start();
     const web: Mount = { prefix: '/', cors: 'own', handle: createWebApp({ publishableKey: keys.publishableKey, dir: options.webDir ?? webDir(projectDir) }) };
     gateway.open([...serviceMounts(db, lite, realtime, functions), ...(options.mounts ?? []), web], realtime.upgrade);

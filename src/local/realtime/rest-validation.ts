@@ -15,8 +15,8 @@ type FieldErrors = Record<string, string[]>;
 
 export type BatchValidation =
   | { ok: true; messages: BatchMessage[] }
-  /** 413 when the only problem is payload size, else 422. */
-  | { ok: false; status: 413 | 422; errors: Record<string, unknown> };
+  /** Always 422, oversized payloads included: hosted renders every changeset error so. */
+  | { ok: false; status: 422; errors: Record<string, unknown> };
 
 const BLANK = "can't be blank";
 const INVALID = 'is invalid';
@@ -30,8 +30,7 @@ export function validateBatch(body: unknown, maxPayloadBytes: number): BatchVali
 
   const results = messages.map((m) => validateMessage(m, maxPayloadBytes));
   if (results.every((r) => 'message' in r)) return { ok: true, messages: results.map((r) => (r as { message: BatchMessage }).message) };
-  const onlySize = results.every((r) => 'message' in r || (Object.keys(r.errors).length === 1 && r.errors.payload?.[0] === reasons.payloadTooLarge));
-  return { ok: false, status: onlySize ? 413 : 422, errors: { messages: results.map((r) => ('errors' in r ? r.errors : {})) } };
+  return { ok: false, status: 422, errors: { messages: results.map((r) => ('errors' in r ? r.errors : {})) } };
 }
 
 function validateMessage(m: Record<string, unknown>, maxPayloadBytes: number): { message: BatchMessage } | { errors: FieldErrors } {
