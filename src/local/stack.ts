@@ -39,6 +39,8 @@ export interface RequestCounts {
   realtimeApi: number;
   functions: number;
   websocketUpgrades: number;
+  /** Statements lite sent to the database (every /rest/v1 and /auth/v1 request's). */
+  statements: number;
 }
 
 export interface LocalStack {
@@ -55,7 +57,7 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-type HttpService = Exclude<keyof RequestCounts, 'websocketUpgrades'>;
+type HttpService = Exclude<keyof RequestCounts, 'websocketUpgrades' | 'statements'>;
 
 function serviceFor(pathname: string): HttpService | null {
   if (pathname.startsWith('/rest/v1/')) return 'rest';
@@ -98,7 +100,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
   let functions: FunctionsRunner | undefined;
 
-  const counts: RequestCounts = { rest: 0, auth: 0, realtimeApi: 0, functions: 0, websocketUpgrades: 0 };
+  const counts: Omit<RequestCounts, 'statements'> = { rest: 0, auth: 0, realtimeApi: 0, functions: 0, websocketUpgrades: 0 };
 
   async function route(request: Request): Promise<Response> {
     const { pathname } = new URL(request.url);
@@ -209,7 +211,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     dbUrl: db.url,
     functions: functions.names,
     db,
-    requestCounts: () => ({ ...counts }),
+    requestCounts: () => ({ ...counts, statements: lite!.statements() }),
     realtime: {
       async stop() {
         realtimeUp = false;
