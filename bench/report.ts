@@ -121,7 +121,7 @@ function rows(results: EngineResults): string[][] {
   const rl = results.rowLock;
   const range = (v: number[]) => `rounds ${Math.min(...v)}–${Math.max(...v)}`;
   out.push(
-    [`one conversation, ${rl.writers} writers, database only: sends/s at 2 participants`, `${rl.chatSend2} (${range(rl.chatSend2Rounds)})`, '', `${rl.floor} (${range(rl.floorRounds)}, row-lock numbering)`],
+    [`one conversation, ${rl.writers} writers (${rl.writersVia}), database only: sends/s at 2 participants`, `${rl.chatSend2} (${range(rl.chatSend2Rounds)})`, '', `${rl.floor} (${range(rl.floorRounds)}, row-lock numbering)`],
     [`the same at ${rl.largeParticipants} participants`, `${rl.chatSend1000} (${range(rl.chatSend1000Rounds)})`, '', `${rl.floor} (the floor does not depend on the group)`],
   );
   const lite = results.lite;

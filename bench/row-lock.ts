@@ -1,8 +1,9 @@
 // Sends per second into ONE conversation with 8 concurrent writers, the database alone: the bare
 // row-lock numbering transaction (lock the conversation row by bumping its counter, insert the
 // numbered message, commit) beside chat_send at 2 and at 1000 participants. On Postgres the writers
-// are pgbench clients (8 connections, a process of their own); on PGlite, which is one session, they
-// are 8 loops whose transactions the stack serialises. The three alternate over rounds.
+// are pgbench clients (8 connections, a process of their own; without pgbench on the PATH, 8 loops on
+// the stack's connection pool); on PGlite, which is one session, 8 loops whose transactions the stack
+// serialises. The three alternate over rounds.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,7 @@ export interface RowLockResult {
   chatSend1000: number;
   /** Participants of the large conversation (1000, fewer in quick runs). */
   largeParticipants: number;
+  writersVia: 'pgbench' | 'in-process';
 }
 
 const FLOOR = `begin;
@@ -98,7 +100,7 @@ export async function rowLock(bench: Bench, seconds: number, rounds: number, lar
   const floorW = await workload(2);
   const small = await workload(2);
   const large = await workload(largeParticipants);
-  const url = bench.stack.dbUrl;
+  const url = bench.stack.dbUrl && (await hasPgbench()) ? bench.stack.dbUrl : undefined;
   const run = (kind: 'floor' | 'chat_send', w: Workload, s: number) =>
     url ? pgbench(url, kind === 'floor' ? FLOOR : CHAT_SEND, w, s) : inProcess(bench, kind, w, s);
 
@@ -123,5 +125,8 @@ export async function rowLock(bench: Bench, seconds: number, rounds: number, lar
     chatSend2: median(result.chatSend2Rounds),
     chatSend1000: median(result.chatSend1000Rounds),
     largeParticipants,
+    writersVia: url ? 'pgbench' : 'in-process',
   };
 }
+
+const hasPgbench = () => promisify(execFile)('pgbench', ['--version']).then(() => true, () => false);
