@@ -19,19 +19,28 @@ const config = loadConfig((name) =>
 );
 
 const events = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({ topic: `user-realtime:${i}`, event: 'message-insert', payload: {}, private: true }) as unknown as RealtimeMessage);
+  Array.from(
+    { length: n },
+    (_, i) =>
+      ({
+        topic: `user-realtime:${i}`,
+        event: 'message-insert',
+        payload: {},
+        private: true,
+      }) as unknown as RealtimeMessage,
+  );
 
 function serve(eventCount: number) {
   const started: number[] = [];
-  const broadcast: Broadcast = async (messages) => {
+  const broadcast: Broadcast = (messages) => {
     started.push(messages.length);
-    return { ok: true, messages: messages.length, requests: 1, attempts: 1 };
+    return Promise.resolve({ ok: true, messages: messages.length, requests: 1, attempts: 1 });
   };
   const fn: ChatFunction<null> = {
     name: 'probe',
     allowServer: false,
     parse: () => null,
-    run: async () => ({ body: {}, events: events(eventCount), logFields: {} }),
+    run: () => Promise.resolve({ body: {}, events: events(eventCount), logFields: {} }),
   };
   const pending: Promise<unknown>[] = [];
   const handler = serveChatFunction(fn, { config, broadcast, log: () => {}, waitUntil: (p) => void pending.push(p) });
