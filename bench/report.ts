@@ -8,7 +8,7 @@ import type { LiteCostResult } from './lite-cost.ts';
 import type { Counts, Engine } from './harness.ts';
 import type { RealtimeThroughputResult } from './realtime-throughput.ts';
 import type { RowLockResult } from './row-lock.ts';
-import { type Distribution, formatDistribution, formatRatio, median, MIN_SAMPLES_FOR_P99, type Ratio, ratioOf, round } from './stats.ts';
+import { type Distribution, formatDistribution, formatRatio, middle, MIN_SAMPLES_FOR_P99, type Ratio, ratioOf, round } from './stats.ts';
 import type { ThroughputResult } from './throughput.ts';
 
 export interface EngineResults {
@@ -52,7 +52,7 @@ export function goals(results: EngineResults): Goal[] {
   const perRound = (a: number[], b: number[]) => a.map((v, i) => v / b[i]);
   const rlRatio = (a: number[]): Ratio => {
     const rounds = perRound(a, rl.floorRounds);
-    return { value: round(median(rounds), 2), range: [round(Math.min(...rounds), 2), round(Math.max(...rounds), 2)] };
+    return { value: round(middle(rounds), 2), range: [round(Math.min(...rounds), 2), round(Math.max(...rounds), 2)] };
   };
   const small = rlRatio(rl.chatSend2Rounds);
   const large = rlRatio(rl.chatSend1000Rounds);
@@ -208,7 +208,8 @@ Reproduce: \`npm install && npm run bench\` (both engines; Postgres from \`DATAB
 run. Raw numbers: \`bench/results/latest.json\`.
 
 Latencies read: median (lowest–highest median of a single round; p99 over all samples, printed only
-with at least ${MIN_SAMPLES_FOR_P99} samples; n = samples).
+with at least ${MIN_SAMPLES_FOR_P99} samples; n = samples). Ratios: the median of the per-round ratios
+(lowest–highest).
 
 ![send → every participant received, median, by group size](benchmarks-latency.svg)
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Bench, createConversation, createUsers } from './harness.ts';
-import { median, round } from './stats.ts';
+import { middle, round } from './stats.ts';
 
 export const WRITERS = 8;
 
@@ -121,9 +121,9 @@ export async function rowLock(bench: Bench, seconds: number, rounds: number, lar
     writers: WRITERS,
     seconds,
     ...result,
-    floor: median(result.floorRounds),
-    chatSend2: median(result.chatSend2Rounds),
-    chatSend1000: median(result.chatSend1000Rounds),
+    floor: middle(result.floorRounds),
+    chatSend2: middle(result.chatSend2Rounds),
+    chatSend1000: middle(result.chatSend1000Rounds),
     largeParticipants,
     writersVia: url ? 'pgbench' : 'in-process',
   };

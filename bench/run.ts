@@ -28,7 +28,7 @@ const plan = quick
     lite: [2, 10], conversations: [1, 10], latency: [[2, 2, 5]], missed: [20], realtime: [10, 10],
   }
   : {
-    groups: [[2, 5, 40], [10, 5, 40], [100, 5, 20], [1000, 4, 25]], senders: [1, 8, 32], seconds: 3, throughputRounds: 3, db: [5, 200],
+    groups: [[2, 5, 40], [10, 5, 40], [100, 5, 20], [1000, 5, 20]], senders: [1, 8, 32], seconds: 3, throughputRounds: 3, db: [5, 200],
     rowLock: { seconds: 3, rounds: 3, large: 1000 }, lite: [5, 100], conversations: [1, 10, 100],
     latency: [[2, 5, 100], [10, 5, 100], [100, 5, 100]], missed: [20, 1000], realtime: [100, 200],
   };

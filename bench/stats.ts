@@ -6,6 +6,13 @@ export function percentile(values: number[], p: number): number {
 }
 
 export const median = (values: number[]) => percentile(values, 50);
+
+/** The middle value, or the mean of the two middle ones: for a handful of per-round figures. */
+export function middle(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const half = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;
+}
 export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 /** Below this many samples the nearest-rank p99 is the maximum (or next to it), so it is not printed. */
@@ -45,7 +52,7 @@ export function ratioOf(a: Distribution, aRounds: number[][], b: Distribution, b
   if (field === 'p99') return { value: round(av / bv, 2), range: [round(av / bv, 2), round(av / bv, 2)] };
   // The median of the per-round ratios, so the value always lies inside the range printed beside it.
   const perRound = aRounds.map((r, i) => median(r) / median(bRounds[i])).filter(Number.isFinite);
-  return { value: round(median(perRound), 2), range: [round(Math.min(...perRound), 2), round(Math.max(...perRound), 2)] };
+  return { value: round(middle(perRound), 2), range: [round(Math.min(...perRound), 2), round(Math.max(...perRound), 2)] };
 }
 
 /** "12.3 ms (rounds 11.9–13.0; p99 20.1; n=200)" or "… n=30, too few for p99". */

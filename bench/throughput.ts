@@ -3,7 +3,7 @@
 // inside the window count. Ours and the seed alternate over rounds (the order rotates). Afterwards
 // every participant must hold every message exactly once (zero loss, no duplicates).
 import { type Bench, clientProcess, createConversation, createUsers, type Design } from './harness.ts';
-import { round } from './stats.ts';
+import { middle, round } from './stats.ts';
 
 export interface ThroughputResult {
   design: Design;
@@ -53,10 +53,7 @@ export async function throughput(bench: Bench, senderCounts: number[], seconds: 
         }
       }
     }
-    for (const result of results.values()) {
-      const sorted = [...result.perSecondRounds].sort((a, b) => a - b);
-      result.messagesPerSecond = sorted[Math.floor((sorted.length - 1) / 2)];
-    }
+    for (const result of results.values()) result.messagesPerSecond = middle(result.perSecondRounds);
     return designs.flatMap((design) => senderCounts.map((count) => results.get(`${design}:${count}`)!));
   } finally {
     await Promise.all([subscribers.close(), senders.close()]);

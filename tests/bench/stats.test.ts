@@ -28,6 +28,12 @@ describe('ratioOf', () => {
     expect(ratio).toEqual({ value: 2, range: [1, 3] });
   });
 
+  it('takes the mean of the two middle rounds when there is an even number of them', () => {
+    const a = [[1], [5]];
+    const b = [[1], [1]];
+    expect(ratioOf(distribution(a), a, distribution(b), b)).toEqual({ value: 3, range: [1, 5] });
+  });
+
   it('has no p99 ratio without p99s on both sides', () => {
     const a = [range(10)];
     expect(ratioOf(distribution(a), a, distribution(a), a, 'p99')).toBeUndefined();
