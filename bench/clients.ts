@@ -46,7 +46,8 @@ export interface ClientProcess {
 
 export async function startClientProcess(target: Target): Promise<ClientProcess> {
   const child: ChildProcess = fork(join(projectRoot, 'bench', 'client-worker.ts'), [], {
-    execArgv: ['--import', 'tsx'],
+    // A thousand participants are two thousand supabase-js clients in one process.
+    execArgv: ['--import', 'tsx', '--max-old-space-size=8192'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
