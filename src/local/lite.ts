@@ -51,3 +51,5 @@ export function createLite(db: StackDatabase, keys: StackKeys, options: LiteOpti
 
   return { app, fetch, statements };
 }
+
+export type Lite = ReturnType<typeof createLite>;
