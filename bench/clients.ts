@@ -2,7 +2,7 @@
 // decoding nor the senders' requests run on the stack's event loop.
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
-import { projectRoot } from '../src/local/schema.ts';
+import { resolveProjectDir } from 'supabase-realtime-inbox-local';
 
 export type SendDesign = 'ours' | 'seed' | 'floor';
 export interface Target {
@@ -45,7 +45,7 @@ export interface ClientProcess {
 }
 
 export async function startClientProcess(target: Target): Promise<ClientProcess> {
-  const child: ChildProcess = fork(join(projectRoot, 'bench', 'client-worker.ts'), [], {
+  const child: ChildProcess = fork(join(resolveProjectDir(), 'bench', 'client-worker.ts'), [], {
     // A thousand participants are two thousand supabase-js clients in one process.
     execArgv: ['--import', 'tsx', '--max-old-space-size=8192'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

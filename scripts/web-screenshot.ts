@@ -1,11 +1,12 @@
 // Regenerates docs/web-inbox.png, the README's picture of the web app: a fresh in-memory stack with
 // the seed's demo accounts, Alice signed in with one click, "Weekend plans" open, Bob answering live.
-// Run: npx tsx scripts/web-screenshot.ts
+// Run: npx tsx --conditions=source scripts/web-screenshot.ts
 import { join } from 'node:path';
-import { projectRoot } from '../src/local/schema.ts';
-import { startLocalStack } from '../src/local/stack.ts';
+import { resolveProjectDir, startLocalStack } from 'supabase-realtime-inbox-local';
 import { buildWebApp } from '../src/web/build.ts';
 import { launchChromium, openApp, openConversation, send, untilConnected, untilMessage } from '../tests/e2e/web/app.ts';
+
+const projectRoot = resolveProjectDir();
 
 await buildWebApp({ ifStale: true });
 const stack = await startLocalStack({ port: 0 });

@@ -1,11 +1,13 @@
 // `npm start`: the Docker-free local stack on one port. `npm start -- --reset` wipes the embedded
 // database first. DATABASE_URL runs it on Postgres instead; PORT changes the port; LOCAL_STACK_DIR
 // moves its files (default .local). `npm run status` prints the banner again.
+import './node-version.ts';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeConsoleAsJsonLines } from './cli/console-lines.ts';
 import { stopWithTheCommand } from './cli/lifetime.ts';
 import { alreadyRunning, describeStartupError, resetNeedsEmbeddedDatabase, type StartupFailure } from './cli/startup-error.ts';
+import { resolveProjectDir } from './schema.ts';
 import { formatBanner, localDir, readStatus, removeStatus, writeStatus, type StackStatus } from './cli/status-file.ts';
 
 // Before the stack's modules load: some libraries print as they are imported.
@@ -17,6 +19,7 @@ function fail(failure: StartupFailure): never {
   process.exit(1);
 }
 
+const projectDir = resolveProjectDir();
 const dataDir = join(localDir, 'pglite');
 const databaseUrl = process.env.DATABASE_URL || undefined;
 const port = Number(process.env.PORT ?? 54321);
@@ -36,7 +39,7 @@ const webBuildMs = await buildWebApp({ ifStale: true }).catch((error: unknown) =
 if (webBuildMs !== null) console.log(JSON.stringify({ event: 'web_app_built', build_ms: webBuildMs }));
 
 const { startLocalStack } = await import('./stack.ts');
-const starting = startLocalStack({ port, databaseUrl, dataDir: databaseUrl ? undefined : dataDir, onLog: logLine });
+const starting = startLocalStack({ projectDir, port, databaseUrl, dataDir: databaseUrl ? undefined : dataDir, onLog: logLine });
 // A signal during the boot stops the stack once it is up (the boot cannot be cut short cleanly).
 stopWithTheCommand(async () => {
   removeStatus(process.pid);

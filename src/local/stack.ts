@@ -11,8 +11,8 @@ import { createLite, type Lite } from './lite.ts';
 import { prepareDatabase } from './migrate.ts';
 import { createDatabasePolicy } from './realtime/index.ts';
 import { createRealtimeSwitch, type RealtimeSwitch } from './realtime-switch.ts';
-import { projectRoot } from './schema.ts';
-import { createWebApp } from './web.ts';
+import { resolveProjectDir } from './schema.ts';
+import { createWebApp, webDir } from './web.ts';
 
 export type { Mount, RequestCounts } from './gateway.ts';
 
@@ -20,6 +20,8 @@ export type StackLogEntry = { event: string; [field: string]: unknown };
 type Log = (entry: StackLogEntry) => void;
 
 export interface LocalStackOptions {
+  /** The directory holding supabase/ (migrations, functions, config.toml); default SUPABASE_WORKDIR, else the working directory. */
+  projectDir?: string;
   /** Default 54321; 0 picks a free port. */
   port?: number;
   host?: string;
@@ -76,10 +78,10 @@ function startRealtime(db: StackDatabase, keys: StackKeys, log: Log): RealtimeSw
   });
 }
 
-function createFunctions(url: string, keys: StackKeys, db: StackDatabase, options: LocalStackOptions, log: Log): FunctionsRunner {
+function createFunctions(url: string, keys: StackKeys, db: StackDatabase, projectDir: string, options: LocalStackOptions, log: Log): FunctionsRunner {
   return createFunctionsRunner({
-    functions: [...discoverFunctions(join(projectRoot, 'supabase')), ...(options.extraFunctions ?? [])],
-    projectRoot,
+    functions: [...discoverFunctions(join(projectDir, 'supabase')), ...(options.extraFunctions ?? [])],
+    projectRoot: projectDir,
     verifyJwt: createTokenResolver({ jwtSecret: keys.jwtSecret, publishableKeys: [], secretKeys: [] }),
     env: { ...cliEnvironment(url, keys, db.url), ...options.functionEnv },
     onLog: (line) => log(functionLogEntry(line)),
@@ -91,6 +93,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const started = performance.now();
   const log: Log = options.onLog ?? (() => {});
   const keys = await resolveKeys(options.keys);
+  const projectDir = resolveProjectDir(options.projectDir);
   const gateway = createGateway();
   // The port first: when it is taken, that is known at once rather than after the migrations.
   const url = await gateway.listen(options.port ?? 54321, options.host ?? '127.0.0.1');
@@ -107,12 +110,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     const db = (parts.db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir }));
     const lite = (parts.lite = createLite(db, keys, { jwtExpirySeconds: options.jwtExpirySeconds ?? 3600 }));
-    const applied = await prepareDatabase(db, lite.app);
+    const applied = await prepareDatabase(db, lite.app, projectDir);
     log({ event: 'local_stack_migrated', database: db.kind, applied });
     const realtime = (parts.realtime = startRealtime(db, keys, log));
-    const functions = (parts.functions = createFunctions(url, keys, db, options, log));
+    const functions = (parts.functions = createFunctions(url, keys, db, projectDir, options, log));
     await functions.start();
-    const web: Mount = { prefix: '/', cors: 'own', handle: createWebApp({ publishableKey: keys.publishableKey, dir: options.webDir }) };
+    const web: Mount = { prefix: '/', cors: 'own', handle: createWebApp({ publishableKey: keys.publishableKey, dir: options.webDir ?? webDir(projectDir) }) };
     gateway.open([...serviceMounts(db, lite, realtime, functions), ...(options.mounts ?? []), web], realtime.upgrade);
   } catch (error) {
     await stop().catch(() => {});

@@ -5,9 +5,9 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
-import { projectRoot } from './schema.ts';
 
-export const webDir = join(projectRoot, 'dist', 'web');
+/** Where the web app's build lives in a project. */
+export const webDir = (projectDir: string) => join(projectDir, 'dist', 'web');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -24,7 +24,7 @@ const PAGES = /^\/(join\/[^/]+\/?)?$/;
 const notFound = (pathname: string) => Response.json({ message: `no route for ${pathname}` }, { status: 404 });
 
 /** A handler for every path the API does not own: mount it last. */
-export function createWebApp({ publishableKey, dir = webDir }: { publishableKey: string; dir?: string }) {
+export function createWebApp({ publishableKey, dir }: { publishableKey: string; dir: string }) {
   return async (request: Request): Promise<Response> => {
     const { pathname } = new URL(request.url);
     if (request.method !== 'GET' && request.method !== 'HEAD') return notFound(pathname);

@@ -2,10 +2,12 @@
 // browser tests), or always (`npm run build:web`).
 import { renameSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../local/schema.ts';
-import { webDir } from '../local/web.ts';
+import { resolveProjectDir } from '../local/schema.ts';
+import { webDir as webDirOf } from '../local/web.ts';
 
 /** What the bundle is made of: the app, the client library, the contract, the installed packages. */
+const projectRoot = resolveProjectDir();
+const webDir = webDirOf(projectRoot);
 const SOURCES = ['src/web', 'src/client', 'supabase/functions/_shared/contract', 'package-lock.json'].map((p) => join(projectRoot, p));
 
 function newestMtime(path: string): number {

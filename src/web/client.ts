@@ -1,3 +1,3 @@
-// The one place the app imports the client library from (becomes the package name once it is one).
-export * from '../client/index.ts';
-export * from '../client/react.ts';
+// The one place the app imports the client library from.
+export * from 'supabase-realtime-inbox/client';
+export * from 'supabase-realtime-inbox/react';

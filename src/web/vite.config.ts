@@ -1,12 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 export default defineConfig({
   root: here('.'),
   plugins: [react()],
+  // The workspace packages resolve to their TypeScript sources, as everywhere in the repo.
+  resolve: { conditions: ['source', ...defaultClientConditions] },
   build: {
     outDir: here('../../dist/web'),
     emptyOutDir: true,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack } from '../../src/local/stack.ts';
+import { startLocalStack } from 'supabase-realtime-inbox-local';
 import { expectPreflightAllowed } from '../support/cors.ts';
 import { asUser, callFunction, listenToInbox, newClient, signUp, startLocalTarget, waitFor } from '../support/stack.ts';
 

@@ -4,11 +4,11 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { DEMO_PASSWORD, DEMO_USERS } from '../demo-users.ts';
 import type { StackKeys } from '../keys.ts';
-import { projectRoot } from '../schema.ts';
+import { resolveProjectDir } from '../schema.ts';
 import { isAlive } from './lifetime.ts';
 
 /** The stack's own files: the embedded database and the status file. LOCAL_STACK_DIR moves them. */
-export const localDir = process.env.LOCAL_STACK_DIR || join(projectRoot, '.local');
+export const localDir = process.env.LOCAL_STACK_DIR || join(resolveProjectDir(), '.local');
 const statusPath = join(localDir, 'status.json');
 
 export interface StackStatus {

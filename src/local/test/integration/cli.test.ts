@@ -12,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, parentOf } from '../../cli/lifetime.ts';
 import { DEMO_USERS } from '../../demo-users.ts';
 import { adminUrl, createScratchDatabase } from '../../scratch-database.ts';
-import { projectRoot } from '../../schema.ts';
+import { resolveProjectDir } from '../../schema.ts';
+
+const projectRoot = resolveProjectDir();
 import { newClient, waitFor } from '../../../../tests/support/stack.ts';
 
 const tsx = join(projectRoot, 'node_modules', '.bin', 'tsx');
@@ -168,7 +170,7 @@ describe('npm start on Postgres', () => {
   it('seeds the same demo users and shows the database URL', async () => {
     const database = await createScratchDatabase('local_cli');
     const localDir = mkdtempSync(join(tmpdir(), 'local-cli-pg-'));
-    const started = run(tsx, ['src/local/main.ts'], environment(localDir, { DATABASE_URL: database.url }));
+    const started = run(tsx, ['--conditions=source', 'src/local/main.ts'], environment(localDir, { DATABASE_URL: database.url }));
     try {
       const { url } = await bannerOf(started);
       expect(bannerValue(started.stdout, 'Database URL')).toBe(database.url);
@@ -200,7 +202,7 @@ describe('start-up failures: one JSON line with the fix, exit 1', () => {
   });
 
   async function failure(env: Record<string, string>, args: string[] = []) {
-    const started = run(tsx, ['src/local/main.ts', ...args], environment(localDir, env));
+    const started = run(tsx, ['--conditions=source', 'src/local/main.ts', ...args], environment(localDir, env));
     const code = await Promise.race([started.exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 60_000))]);
     killGroup(started.child);
     expect(code).toBe(1);
