@@ -10,6 +10,7 @@ import type { RealtimeThroughputResult } from './realtime-throughput.ts';
 import type { RowLockResult } from './row-lock.ts';
 import { type Distribution, formatDistribution, formatRatio, middle, MIN_SAMPLES_FOR_P99, type Ratio, ratioOf, round } from './stats.ts';
 import type { ThroughputResult } from './throughput.ts';
+import { type QuotaCostRow, quotaCostTable } from './quota-cost.ts';
 
 export interface EngineResults {
   engine: Engine;
@@ -30,6 +31,8 @@ export interface RunResults {
   startedAt: string;
   machine: { cpu: string; cores: number; memoryGiB: number; node: string; platform: string; loadAverage: number[] };
   engines: EngineResults[];
+  /** Realtime quota per send by plan, on PGlite stacks enforcing each plan (bench/quota-cost.ts). */
+  quotaCost?: QuotaCostRow[];
 }
 
 export interface Goal {
@@ -174,7 +177,7 @@ export function textTable(run: RunResults): string {
       '',
       ...align([['ours only', ''], ...oursOnly(results)]),
     ].join('\n')
-  ).join('\n\n');
+  ).concat(run.quotaCost ? [`== Realtime quota per send, by plan ==\n${quotaCostTable(run.quotaCost)}`] : []).join('\n\n');
 }
 
 const mdTable = (header: string[], body: string[][]) =>
@@ -227,6 +230,14 @@ the last participant has the message.
 
 ${mdTable(['participants', 'ours: answered', 'ours: RPC', 'ours: broadcast request', 'ours: all received', 'floor: answered', 'floor: all received', 'seed: answered', 'seed: all received'], profile(results))}
 `).join('\n')}
+${run.quotaCost ? `## Realtime quota per send, by plan
+
+The messages hosted Realtime counts against the project's events/s per send (sent + delivered), and the
+time until every online member has it on a local stack enforcing each plan's quotas; how to read it:
+[quota-cost.md](quota-cost.md).
+
+${quotaCostTable(run.quotaCost)}
+` : ''}
 ${READING}`;
 }
 

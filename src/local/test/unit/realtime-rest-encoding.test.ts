@@ -3,7 +3,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Hub, type Subscriber } from '../../realtime/hub.ts';
 import { encodeBroadcast, type Vsn } from '../../realtime/protocol.ts';
+import { FREE_PLAN_LIMITS, TenantQuotas } from '../../realtime/quotas.ts';
 import { createRestApi } from '../../realtime/rest-api.ts';
+import { ManualTicker } from '../support/quota-clock.ts';
 
 const subscriber = (vsn: Vsn) => {
   const frames: (string | Buffer)[] = [];
@@ -19,6 +21,7 @@ function api() {
     resolveToken: async () => ({ role: 'service_role' }),
     log: () => {},
     maxPayloadBytes: 256 * 1024,
+    quotas: new TenantQuotas(FREE_PLAN_LIMITS, new ManualTicker()),
   });
   return { hub, rest };
 }
