@@ -73,12 +73,14 @@ export interface CallCase {
   rpcArgs?: unknown;
 }
 
-/** Wrong types and shapes: every one is 400 on both paths. */
+/**
+ * Wrong types and shapes: every one is 400 on both paths. (Not here: a JSON object for a text
+ * argument, which PostgREST by design passes on as its JSON text.)
+ */
 export const callCases: CallCase[] = [
   { name: 'chat_create with is_public "maybe"', fn: 'chat-create', body: { is_public: 'maybe' } },
   { name: 'chat_create with is_public 2', fn: 'chat-create', body: { is_public: 2 } },
   { name: 'chat_create with is_public an object', fn: 'chat-create', body: { is_public: {} } },
-  { name: 'chat_create with a title object', fn: 'chat-create', body: { title: { x: 1 } } },
   { name: 'chat_create with a title of 201 code points', fn: 'chat-create', body: { title: '😀'.repeat(201) } },
   { name: 'chat_create with a title containing NUL', fn: 'chat-create', body: { title: 'a\u0000' } },
   { name: 'chat_create with participant_ids a string', fn: 'chat-create', body: { participant_ids: 'everyone' } },

@@ -1,4 +1,5 @@
 import { jwtVerify } from 'jose';
+import { API_ROLES } from '../lite-guard.ts';
 import { TokenError, type Claims, type TokenResolver } from './types.ts';
 
 // Hosted Realtime accepts the whole HS family when the project uses a shared JWT secret.
@@ -28,6 +29,11 @@ export function createTokenResolver(opts: { jwtSecret: string; publishableKeys: 
     // Realtime refuses tokens without these even when the signature is fine.
     if (typeof claims.role !== 'string' || typeof claims.exp !== 'number') {
       throw new TokenError('invalid', 'Fields `role` and `exp` are required in JWT', 'InvalidJWTToken');
+    }
+    // Hosted, Realtime's database user can only become the API roles; `role: postgres` must not
+    // make the authorization probe run as a superuser (RLS off: every private topic readable).
+    if (!API_ROLES.includes(claims.role)) {
+      throw new TokenError('invalid', `JWT role ${JSON.stringify(claims.role)} is not one of ${API_ROLES.join(', ')}`, 'InvalidJWTToken');
     }
     return claims as Claims;
   };

@@ -1,0 +1,144 @@
+// Issue 12: the hostile table through the edge functions AND straight at the RPCs over REST, on both
+// engines. Both paths give the same answer: 200 for what the contract allows, 400 for what it
+// refuses; never a 5xx, and a refused request writes no row. Then the token rules (item 14).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SignJWT } from 'jose';
+import { callCases, messageCases } from '../support/hostile-inputs.ts';
+import { asUser, callFunction, signUp, startLocalTarget, type Target, type TestUser } from '../support/stack.ts';
+
+type Answer = { status: number; body: any };
+
+async function post(target: Target, path: string, body: unknown, headers: Record<string, string>): Promise<Answer> {
+  const response = await fetch(`${target.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch { /* a non-JSON answer stays text, and fails the shape assertions below */ }
+  return { status: response.status, body: parsed };
+}
+
+/** An HS256 token with exactly these claims (no exp unless given). */
+const token = (secret: string, claims: Record<string, unknown>) =>
+  new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(secret));
+const unsigned = (claims: Record<string, unknown>) =>
+  `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
+
+describe.each(['pglite', 'postgres'] as const)('hostile input on %s', (engine) => {
+  let target: Target & { stack: NonNullable<Target['stack']> };
+  let alice: TestUser;
+  let chat: string;
+  const tally = { tried: 0, refused: 0, accepted: 0, fiveHundreds: 0, rowsWrittenByRefusals: 0 };
+
+  const rows = async () => {
+    const [row] = await target.stack.db.transaction((tx) =>
+      tx.query<{ n: number }>('select (select count(*) from public.messages) + (select count(*) from public.conversations) as n'));
+    return Number(row.n);
+  };
+  const rpc = (fn: string, args: unknown, headers = asUser(target, alice)) => post(target, `/rest/v1/rpc/${fn}`, args, headers);
+  const withChat = (value: unknown): unknown =>
+    typeof value === 'string' ? value.replaceAll('$chat', chat) : JSON.parse(JSON.stringify(value).replaceAll('$chat', chat));
+
+  /** One attempt: its answer, and whether it wrote rows. Tallied for the issue's figures. */
+  async function attempt(expectRefusal: boolean, call: () => Promise<Answer>): Promise<Answer> {
+    const before = await rows();
+    const answer = await call();
+    const written = (await rows()) - before;
+    tally.tried++;
+    if (answer.status >= 500) tally.fiveHundreds++;
+    if (expectRefusal) {
+      tally.refused += answer.status >= 400 && answer.status < 500 ? 1 : 0;
+      tally.rowsWrittenByRefusals += written;
+      expect(written, 'rows written by a refused request').toBe(0);
+    } else tally.accepted++;
+    return answer;
+  }
+
+  beforeAll(async () => {
+    target = await startLocalTarget({ engine });
+    alice = await signUp(target, 'alice');
+    const created = await callFunction(target, 'chat-create', { title: 'hostile' }, asUser(target, alice));
+    chat = created.body.conversation.id;
+  }, 120_000);
+
+  afterAll(async () => {
+    console.log(JSON.stringify({ event: 'hostile_input_figures', engine, ...tally }));
+    await target?.stop();
+  });
+
+  describe.each(messageCases)('$name', ({ item, accepted }) => {
+    const functionBody = () =>
+      typeof item === 'string' ? `{"chat_id":"${chat}",${item}}` : { chat_id: chat, ...item };
+    const rpcArgs = () =>
+      typeof item === 'string' ? `{"chat_id":"${chat}","messages":[{${item}}]}` : { chat_id: chat, messages: [item] };
+
+    it('through chat-send', async () => {
+      const answer = await attempt(!accepted, () => post(target, '/functions/v1/chat-send', functionBody(), asUser(target, alice)));
+      if (accepted) expect(answer.status).toBe(200);
+      else expect(answer).toMatchObject({ status: 400, body: { error: { code: 'invalid_body', message: expect.any(String) } } });
+    });
+
+    it('straight at the chat_send RPC', async () => {
+      const answer = await attempt(!accepted, () => rpc('chat_send', rpcArgs()));
+      if (accepted) expect(answer.status).toBe(200);
+      else expect(answer).toMatchObject({ status: 400, body: { code: expect.stringMatching(/^(22|PGRST1)/), message: expect.any(String) } });
+    });
+  });
+
+  describe.each(callCases)('$name', ({ fn, body, rpcArgs }) => {
+    it(`through ${fn}`, async () => {
+      const answer = await attempt(true, () => post(target, `/functions/v1/${fn}`, withChat(body), asUser(target, alice)));
+      expect(answer).toMatchObject({ status: 400, body: { error: { code: 'invalid_body' } } });
+    });
+
+    it('straight at the RPC', async () => {
+      const answer = await attempt(true, () => rpc(fn.replace('-', '_'), withChat(rpcArgs ?? body)));
+      expect(answer).toMatchObject({ status: 400, body: { code: expect.stringMatching(/^(22|PGRST1)/) } });
+    });
+  });
+
+  it('anon calling chat_create with a wrong type gets a 4xx, not a 500', async () => {
+    const answer = await attempt(true, () =>
+      rpc('chat_create', { is_public: 'maybe' }, { apikey: target.publishableKey, authorization: `Bearer ${target.publishableKey}` }));
+    expect(answer.status).toBeGreaterThanOrEqual(400);
+    expect(answer.status).toBeLessThan(500);
+  });
+
+  describe('tokens lite must refuse as hosted PostgREST does (item 14)', () => {
+    const readAll = (bearer: string) =>
+      fetch(`${target.url}/rest/v1/messages?select=id`, { headers: { apikey: target.publishableKey, authorization: `Bearer ${bearer}` } });
+
+    it.each([
+      ['without exp', () => token(target.jwtSecret, { sub: alice.id, role: 'authenticated', aud: 'authenticated' })],
+      ['with role postgres', () => token(target.jwtSecret, { sub: alice.id, role: 'postgres', exp: Math.floor(Date.now() / 1000) + 600 })],
+      ['with role supabase_admin', () => token(target.jwtSecret, { role: 'supabase_admin', exp: Math.floor(Date.now() / 1000) + 600 })],
+      ['with alg none', async () => unsigned({ sub: alice.id, role: 'service_role', exp: Math.floor(Date.now() / 1000) + 600 })],
+      ['that is no JWT at all', async () => 'not-a-token'],
+    ])('a token %s is a 401 on REST and for the functions', async (_name, make) => {
+      const bearer = await make();
+      const rest = await readAll(bearer);
+      expect(rest.status).toBe(401);
+      expect(await rest.json()).toMatchObject({ code: expect.stringMatching(/^PGRST30/) });
+      const sent = await attempt(true, () => post(target, '/functions/v1/chat-send', { chat_id: chat, text: 'forged' }, { apikey: target.publishableKey, authorization: `Bearer ${bearer}` }));
+      expect(sent.status).toBe(401);
+      const created = await attempt(true, () => post(target, '/functions/v1/chat-create', { title: 'forged' }, { apikey: target.publishableKey, authorization: `Bearer ${bearer}` }));
+      expect(created.status).toBe(401);
+    });
+
+    it('a proper user token still works, and the keys still work', async () => {
+      expect((await readAll(alice.token)).status).toBe(200);
+      expect((await readAll(target.publishableKey)).status).toBe(200);
+      expect((await readAll(target.secretKey)).status).toBe(200);
+      expect((await readAll(target.stack.keys.serviceRoleKey)).status).toBe(200);
+    });
+  });
+
+  it('never answered 5xx, and refusals wrote nothing', () => {
+    expect(tally).toMatchObject({ fiveHundreds: 0, rowsWrittenByRefusals: 0 });
+    expect(tally.refused + tally.accepted).toBe(tally.tried);
+  });
+});
