@@ -1,9 +1,10 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import { openDatabase, type StackDatabase } from './database.ts';
 import { discoverFunctions, type FunctionSpec } from './functions/config.ts';
+import { serveWithoutUpgrade, sendJson } from './functions/proxy.ts';
 import { createFunctionsRunner, type FunctionLogLine, type FunctionsRunner } from './functions/runner.ts';
 import { resolveKeys, type StackKeys } from './keys.ts';
 import { createLite } from './lite.ts';
@@ -55,15 +56,16 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-type HttpService = Exclude<keyof RequestCounts, 'websocketUpgrades'>;
+type HttpService = Exclude<keyof RequestCounts, 'websocketUpgrades' | 'functions'>;
 
 function serviceFor(pathname: string): HttpService | null {
   if (pathname.startsWith('/rest/v1/')) return 'rest';
   if (pathname.startsWith('/auth/v1/')) return 'auth';
   if (pathname.startsWith('/realtime/v1/api/')) return 'realtimeApi';
-  if (pathname.startsWith('/functions/v1/')) return 'functions';
   return null;
 }
+
+const FUNCTIONS_PREFIX = '/functions/v1';
 
 /** The API gateway's CORS answer: any origin, the methods and headers the browser asks for. */
 function preflight(request: Request): Response {
@@ -106,38 +108,58 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const service = serviceFor(pathname);
     if (!service) return json(404, { message: `no route for ${pathname}` });
     counts[service]++;
-    // Functions and Realtime answer CORS themselves, as on the platform. lite's auth preflight lacks
+    // Realtime answers CORS itself, as on the platform (so do functions). lite's auth preflight lacks
     // Access-Control-Allow-Headers (browsers then refuse to sign in), so the gateway answers for lite.
-    if (service !== 'rest' && service !== 'auth') return dispatch(service, request, pathname);
+    if (service !== 'rest' && service !== 'auth') return dispatch(service, request);
     if (request.method === 'OPTIONS') return preflight(request);
-    const response = await dispatch(service, request, pathname);
+    const response = await dispatch(service, request);
     if (!response.headers.has('access-control-allow-origin')) response.headers.set('access-control-allow-origin', '*');
     return response;
   }
 
-  async function dispatch(service: HttpService, request: Request, pathname: string): Promise<Response> {
-    if (!ready || !lite || !realtime || !functions) return json(503, { message: 'the local stack is starting' });
+  async function dispatch(service: HttpService, request: Request): Promise<Response> {
+    if (!ready || !lite || !realtime) return json(503, { message: 'the local stack is starting' });
     switch (service) {
       case 'rest':
       case 'auth':
         return lite.fetch(request);
       case 'realtimeApi':
         return realtimeUp ? realtime.handleRest(request) : json(503, { message: 'Realtime is stopped' });
-      case 'functions':
-        return functions.handle(request, pathname.slice('/functions/v1'.length));
     }
   }
 
-  const server: Server = createServer(
-    getRequestListener(route, { errorHandler: (error) => json(500, { message: String(error) }) }),
-  );
+  const webListener = getRequestListener(route, { errorHandler: (error) => json(500, { message: String(error) }) });
+
+  /**
+   * Functions are proxied with node:http streams, not web Requests (issue 12: the body limit holds
+   * while the body streams; issue 16: 4.5 ms of the gateway's per-request cost was fetch + web streams).
+   */
+  function onRequest(req: IncomingMessage, res: ServerResponse, expectsContinue = false): void {
+    const url = req.url ?? '/';
+    if (!url.startsWith(`${FUNCTIONS_PREFIX}/`)) {
+      if (expectsContinue) res.writeContinue();
+      void webListener(req, res);
+      return;
+    }
+    counts.functions++;
+    if (!ready || !functions) return sendJson(res, 503, { message: 'the local stack is starting' }, { close: true });
+    functions.handle(req, res, url.slice(FUNCTIONS_PREFIX.length), expectsContinue).catch((error) => {
+      log({ event: 'local_stack_function_proxy_failed', error: String(error) });
+      sendJson(res, 500, { message: String(error) }, { close: true });
+    });
+  }
+
+  const server: Server = createServer(onRequest);
+  // Expect: 100-continue is answered by the route: a gateway refusal (401, 413) goes out instead.
+  server.on('checkContinue', (req, res) => onRequest(req, res, true));
   // Longer than clients keep idle sockets (undici: 4 s), so a client never reuses a socket the server
   // is closing at that moment (Node's default 5 s makes an occasional request fail with a reset).
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
-    if (path !== '/realtime/v1/websocket' || !ready || !realtimeUp || !realtime) {
+    if (path !== '/realtime/v1/websocket') return serveWithoutUpgrade(server, req, socket as Socket, head);
+    if (!ready || !realtimeUp || !realtime) {
       socket.destroy();
       return;
     }
