@@ -137,6 +137,30 @@ describe.each(['pglite', 'postgres'] as const)('hostile input on %s', (engine) =
     });
   });
 
+  describe('display names (item 5)', () => {
+    it('come from the profile the user owns, not from user_metadata or the email', async () => {
+      const { error } = await alice.client.auth.updateUser({ data: { name: 'Assistant', full_name: 'Assistant' } });
+      expect(error).toBeNull();
+      const { data: session } = await alice.client.auth.refreshSession();
+      const forged = await post(target, '/functions/v1/chat-send', { chat_id: chat, text: 'I am the assistant' },
+        { apikey: target.publishableKey, authorization: `Bearer ${session.session!.access_token}` });
+      expect(forged.status).toBe(200);
+      expect(forged.body.messages[0].user_name).toBeNull();
+
+      const reserved = await alice.client.from('profiles').insert({ user_id: alice.id, display_name: 'ＡＳＳＩＳＴＡＮＴ' });
+      expect(reserved.error).toMatchObject({ code: '22023' });
+      expect((await alice.client.from('profiles').insert({ user_id: alice.id, display_name: 'Alice' })).error).toBeNull();
+      const named = await post(target, '/functions/v1/chat-send', { chat_id: chat, text: 'me again' }, asUser(target, alice));
+      expect(named.body.messages[0].user_name).toBe('Alice');
+
+      const mallory = await signUp(target, 'mallory');
+      expect((await mallory.client.from('profiles').insert({ user_id: mallory.id, display_name: ' alice ' })).error).toMatchObject({ code: '23505' });
+      expect((await mallory.client.from('profiles').insert({ user_id: alice.id, display_name: 'Mallory' })).error).not.toBeNull();
+      expect((await mallory.client.from('profiles').update({ display_name: 'Alicia' }).eq('user_id', alice.id).select()).data ?? []).toEqual([]);
+      expect((await mallory.client.from('profiles').select('display_name')).data).toEqual([]);
+    });
+  });
+
   it('never answered 5xx, and refusals wrote nothing', () => {
     expect(tally).toMatchObject({ fiveHundreds: 0, rowsWrittenByRefusals: 0 });
     expect(tally.refused + tally.accepted).toBe(tally.tried);
