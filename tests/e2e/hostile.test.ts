@@ -137,6 +137,30 @@ describe.each(['pglite', 'postgres'] as const)('hostile input on %s', (engine) =
     });
   });
 
+  it.each([
+    ['text/plain', { 'content-type': 'text/plain;charset=UTF-8' }],
+    ['a form', { 'content-type': 'application/x-www-form-urlencoded' }],
+    ['no Content-Type at all', {}],
+  ])('a JSON body sent as %s is a 415 and writes nothing (item 7)', async (_name, type) => {
+    const answer = await attempt(true, async () => {
+      const response = await fetch(`${target.url}/functions/v1/chat-send`, {
+        method: 'POST',
+        headers: { ...asUser(target, alice), ...type },
+        body: new TextEncoder().encode(JSON.stringify({ chat_id: chat, text: 'sneaky' })),
+      });
+      return { status: response.status, body: await response.json() };
+    });
+    expect(answer).toMatchObject({ status: 415, body: { error: { code: 'unsupported_media_type' } } });
+  });
+
+  it('the verify_jwt refusal has the gateway’s documented shape {code, message} (item 8)', async () => {
+    const missing = await attempt(true, () => post(target, '/functions/v1/chat-create', { title: 'x' }, { apikey: target.publishableKey }));
+    expect(missing).toEqual({ status: 401, body: { code: 401, message: 'Missing authorization header' } });
+    const invalid = await attempt(true, () =>
+      post(target, '/functions/v1/chat-create', { title: 'x' }, { apikey: target.publishableKey, authorization: 'Bearer a.b.c' }));
+    expect(invalid).toEqual({ status: 401, body: { code: 401, message: 'Invalid JWT' } });
+  });
+
   describe('display names (item 5)', () => {
     it('come from the profile the user owns, not from user_metadata or the email', async () => {
       const { error } = await alice.client.auth.updateUser({ data: { name: 'Assistant', full_name: 'Assistant' } });
