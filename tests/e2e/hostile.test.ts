@@ -1,10 +1,11 @@
 // Issue 12: the hostile table through the edge functions AND straight at the RPCs over REST, on both
 // engines. Both paths give the same answer: 200 for what the contract allows, 400 for what it
 // refuses; never a 5xx, and a refused request writes no row. Then the token rules (item 14).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callCases, messageCases } from '../support/hostile-inputs.ts';
-import { asUser, callFunction, signUp, startLocalTarget, type Target, type TestUser } from '../support/stack.ts';
+import { asUser, callFunction, newClient, signUp, startLocalTarget, type Target, type TestUser } from '../support/stack.ts';
 
 type Answer = { status: number; body: any };
 
@@ -127,6 +128,17 @@ describe.each(['pglite', 'postgres'] as const)('hostile input on %s', (engine) =
       expect(sent.status).toBe(401);
       const created = await attempt(true, () => post(target, '/functions/v1/chat-create', { title: 'forged' }, { apikey: target.publishableKey, authorization: `Bearer ${bearer}` }));
       expect(created.status).toBe(401);
+    });
+
+    it('a token with role postgres cannot join someone else’s private inbox channel on Realtime', async () => {
+      const forged = await token(target.jwtSecret, { sub: randomUUID(), role: 'postgres', exp: Math.floor(Date.now() / 1000) + 600 });
+      const client = newClient(target);
+      await client.realtime.setAuth(forged);
+      const channel = client.channel(`user-realtime:${alice.id}`, { config: { private: true } });
+      const status = await new Promise<string>((resolve) =>
+        channel.subscribe((state) => state !== 'CLOSED' && resolve(state)));
+      await client.removeChannel(channel);
+      expect(status).not.toBe('SUBSCRIBED');
     });
 
     it('a proper user token still works, and the keys still work', async () => {
