@@ -114,8 +114,8 @@ export function codePoints(s: string): number {
 }
 
 /** NUL and unpaired surrogates: JSON can carry them, Postgres text and jsonb cannot. */
-const UNSTORABLE = /[\u0000\uD800-\uDFFF]/u;
-export const isStorable = (s: string) => !UNSTORABLE.test(s);
+const UNPAIRED_SURROGATE = /[\uD800-\uDFFF]/u;
+export const isStorable = (s: string) => !s.includes('\0') && !UNPAIRED_SURROGATE.test(s);
 
 
 /**
