@@ -102,6 +102,16 @@ describe.each(['pglite', 'postgres'] as const)('hostile input on %s', (engine) =
     });
   });
 
+  it.each([
+    ['whitespace text', { text: '\u3000' }],
+    ['meta 3000 levels deep', { text: 'x', meta: { a: JSON.parse('['.repeat(3000) + ']'.repeat(3000)) } }],
+    ['meta over 8192 bytes', { text: 'x', meta: { b: 'x'.repeat(9000) } }],
+  ])('a direct insert into messages with the secret key and %s is a 400: the table enforces the contract', async (_name, fields) => {
+    const answer = await attempt(true, () =>
+      post(target, '/rest/v1/messages', { chat_id: chat, message_number: 1_000_000, role: 'system', ...fields }, { apikey: target.secretKey }));
+    expect(answer).toMatchObject({ status: 400, body: { code: expect.stringMatching(/^(22|PGRST1)/) } });
+  });
+
   it('anon calling chat_create with a wrong type gets a 4xx, not a 500', async () => {
     const answer = await attempt(true, () =>
       rpc('chat_create', { is_public: 'maybe' }, { apikey: target.publishableKey, authorization: `Bearer ${target.publishableKey}` }));
