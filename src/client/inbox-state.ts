@@ -4,7 +4,7 @@
 // all, and the same message can come back from a send response, an event and a catch-up read.
 // A transition that changes nothing returns the very same state object, so snapshots keep their
 // identity (what React's useSyncExternalStore relies on).
-import type { ConversationSummary, Message } from '../../supabase/functions/_shared/contract/index.ts';
+import type { ConversationSummary, Message } from 'supabase-realtime-inbox-contract';
 import type { InboxEvent } from './events.ts';
 
 /** A message the user sent that the server has not stored yet, or refused. */

@@ -1,20 +1,27 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
-import { getRequestListener } from '@hono/node-server';
+import { createTokenResolver } from './auth/tokens.ts';
 import { openDatabase, type StackDatabase } from './database.ts';
+import { demoUsersMount } from './demo-users.ts';
 import { discoverFunctions, type FunctionSpec } from './functions/config.ts';
-import { serveWithoutUpgrade, sendJson } from './functions/proxy.ts';
-import { createFunctionsRunner, type FunctionLogLine, type FunctionsRunner } from './functions/runner.ts';
+import { cliEnvironment, functionLogEntry } from './functions/environment.ts';
+import { createFunctionsRunner, type FunctionsRunner } from './functions/runner.ts';
+import { createGateway, type Mount, type RequestCounts } from './gateway.ts';
 import { resolveKeys, type StackKeys } from './keys.ts';
-import { createLite } from './lite.ts';
+import { createLite, type Lite } from './lite.ts';
 import { prepareDatabase } from './migrate.ts';
-import { createDatabasePolicy, createRealtimeServer, createTokenResolver, type RealtimeServer } from './realtime/index.ts';
-import { projectRoot } from './schema.ts';
+import { createDatabasePolicy } from './realtime/index.ts';
+import { createRealtimeSwitch, type RealtimeSwitch } from './realtime-switch.ts';
+import { resolveProjectDir } from './schema.ts';
+import { createWebApp, webDir } from './web.ts';
+
+export type { Mount, RequestCounts } from './gateway.ts';
 
 export type StackLogEntry = { event: string; [field: string]: unknown };
+type Log = (entry: StackLogEntry) => void;
 
 export interface LocalStackOptions {
+  /** The directory holding supabase/ (migrations, functions, config.toml); default SUPABASE_WORKDIR, else the working directory. */
+  projectDir?: string;
   /** Default 54321; 0 picks a free port. */
   port?: number;
   host?: string;
@@ -29,17 +36,12 @@ export interface LocalStackOptions {
   functionEnv?: Record<string, string>;
   /** Functions served besides supabase/functions (benchmarks serve their baselines this way). */
   extraFunctions?: FunctionSpec[];
+  /** More paths to serve, tried after the Supabase ones in order (a '/' prefix catches the rest). */
+  mounts?: Mount[];
+  /** The built web app, served on every path nothing else answers (default dist/web). */
+  webDir?: string;
   /** Structured log lines: the stack's own events and every line a function prints. */
   onLog?: (entry: StackLogEntry) => void;
-}
-
-/** Requests served so far, by service; the benchmarks count round trips with it. */
-export interface RequestCounts {
-  rest: number;
-  auth: number;
-  realtimeApi: number;
-  functions: number;
-  websocketUpgrades: number;
 }
 
 export interface LocalStack {
@@ -52,198 +54,83 @@ export interface LocalStack {
   db: StackDatabase;
   requestCounts(): RequestCounts;
   /** Take Realtime down (every socket closed, new ones refused, REST 503) and bring it back. */
-  realtime: { stop(): Promise<void>; start(): void; stats(): { connections: number; channels: number } };
+  realtime: Pick<RealtimeSwitch, 'stop' | 'start' | 'stats'>;
   stop(): Promise<void>;
 }
 
-type HttpService = Exclude<keyof RequestCounts, 'websocketUpgrades' | 'functions'>;
-
-function serviceFor(pathname: string): HttpService | null {
-  if (pathname.startsWith('/rest/v1/')) return 'rest';
-  if (pathname.startsWith('/auth/v1/')) return 'auth';
-  if (pathname.startsWith('/realtime/v1/api/')) return 'realtimeApi';
-  return null;
+/** The paths `supabase start` serves, on the services that answer them here, and the demo accounts. */
+function serviceMounts(db: StackDatabase, lite: Lite, realtime: RealtimeSwitch, functions: FunctionsRunner): Mount[] {
+  return [
+    { prefix: '/rest/v1/', service: 'rest', cors: 'gateway', handle: (request) => lite.fetch(request) },
+    { prefix: '/auth/v1/', service: 'auth', cors: 'gateway', handle: (request) => lite.fetch(request) },
+    { prefix: '/realtime/v1/api/', service: 'realtimeApi', cors: 'own', handle: (request) => realtime.handleRest(request) },
+    { prefix: '/functions/v1/', service: 'functions', serve: (req, res, path, expectsContinue) => functions.handle(req, res, path, expectsContinue) },
+    demoUsersMount(db),
+  ];
 }
 
-const FUNCTIONS_PREFIX = '/functions/v1';
-
-/** The API gateway's CORS answer: any origin, the methods and headers the browser asks for. */
-function preflight(request: Request): Response {
-  return new Response(null, {
-    status: 204,
-    headers: {
-      'access-control-allow-origin': '*',
-      'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
-      'access-control-allow-headers': request.headers.get('access-control-request-headers') ?? '*',
-      'access-control-max-age': '3600',
-    },
+function startRealtime(db: StackDatabase, keys: StackKeys, log: Log): RealtimeSwitch {
+  return createRealtimeSwitch({
+    resolveToken: createTokenResolver({ jwtSecret: keys.jwtSecret, publishableKeys: [keys.publishableKey], secretKeys: [keys.secretKey] }),
+    policy: createDatabasePolicy(db),
+    log,
   });
 }
 
-const json = (status: number, body: unknown) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+function createFunctions(url: string, keys: StackKeys, db: StackDatabase, projectDir: string, options: LocalStackOptions, log: Log): FunctionsRunner {
+  return createFunctionsRunner({
+    functions: [...discoverFunctions(join(projectDir, 'supabase')), ...(options.extraFunctions ?? [])],
+    projectRoot: projectDir,
+    verifyJwt: createTokenResolver({ jwtSecret: keys.jwtSecret, publishableKeys: [], secretKeys: [] }),
+    env: { ...cliEnvironment(url, keys, db.url), ...options.functionEnv },
+    onLog: (line) => log(functionLogEntry(line)),
+  });
+}
 
 /** Starts everything `supabase start` + `supabase functions serve` would, on one port, without Docker. */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const started = performance.now();
-  const log = options.onLog ?? (() => {});
+  const log: Log = options.onLog ?? (() => {});
   const keys = await resolveKeys(options.keys);
-  const host = options.host ?? '127.0.0.1';
+  const projectDir = resolveProjectDir(options.projectDir);
+  const gateway = createGateway();
+  // The port first: when it is taken, that is known at once rather than after the migrations.
+  const url = await gateway.listen(options.port ?? 54321, options.host ?? '127.0.0.1');
 
-  let ready = false;
-  let realtimeUp = true;
-  let db: StackDatabase | undefined;
-  let lite: ReturnType<typeof createLite> | undefined;
-  let realtime: RealtimeServer | undefined;
-  let newRealtime: () => RealtimeServer = () => {
-    throw new Error('Realtime is not configured yet');
-  };
-  let functions: FunctionsRunner | undefined;
-
-  const counts: RequestCounts = { rest: 0, auth: 0, realtimeApi: 0, functions: 0, websocketUpgrades: 0 };
-
-  async function route(request: Request): Promise<Response> {
-    const { pathname } = new URL(request.url);
-    if (pathname === '/health') return json(ready ? 200 : 503, { status: ready ? 'healthy' : 'starting' });
-    const service = serviceFor(pathname);
-    if (!service) return json(404, { message: `no route for ${pathname}` });
-    counts[service]++;
-    // Realtime answers CORS itself, as on the platform (so do functions). lite's auth preflight lacks
-    // Access-Control-Allow-Headers (browsers then refuse to sign in), so the gateway answers for lite.
-    if (service !== 'rest' && service !== 'auth') return dispatch(service, request);
-    if (request.method === 'OPTIONS') return preflight(request);
-    const response = await dispatch(service, request);
-    if (!response.headers.has('access-control-allow-origin')) response.headers.set('access-control-allow-origin', '*');
-    return response;
-  }
-
-  async function dispatch(service: HttpService, request: Request): Promise<Response> {
-    if (!ready || !lite || !realtime) return json(503, { message: 'the local stack is starting' });
-    switch (service) {
-      case 'rest':
-      case 'auth':
-        return lite.fetch(request);
-      case 'realtimeApi':
-        return realtimeUp ? realtime.handleRest(request) : json(503, { message: 'Realtime is stopped' });
-    }
-  }
-
-  const webListener = getRequestListener(route, { errorHandler: (error) => json(500, { message: String(error) }) });
-
-  /**
-   * Functions are proxied with node:http streams, not web Requests (issue 12: the body limit holds
-   * while the body streams; issue 16: 4.5 ms of the gateway's per-request cost was fetch + web streams).
-   */
-  function onRequest(req: IncomingMessage, res: ServerResponse, expectsContinue = false): void {
-    const url = req.url ?? '/';
-    if (!url.startsWith(`${FUNCTIONS_PREFIX}/`)) {
-      if (expectsContinue) res.writeContinue();
-      void webListener(req, res);
-      return;
-    }
-    counts.functions++;
-    if (!ready || !functions) return sendJson(res, 503, { message: 'the local stack is starting' }, { close: true });
-    functions.handle(req, res, url.slice(FUNCTIONS_PREFIX.length), expectsContinue).catch((error) => {
-      log({ event: 'local_stack_function_proxy_failed', error: String(error) });
-      sendJson(res, 500, { message: String(error) }, { close: true });
-    });
-  }
-
-  const server: Server = createServer(onRequest);
-  // Expect: 100-continue is answered by the route: a gateway refusal (401, 413) goes out instead.
-  server.on('checkContinue', (req, res) => onRequest(req, res, true));
-  // Longer than clients keep idle sockets (undici: 4 s), so a client never reuses a socket the server
-  // is closing at that moment (Node's default 5 s makes an occasional request fail with a reset).
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.on('upgrade', (req, socket, head) => {
-    const path = (req.url ?? '').split('?')[0];
-    if (path !== '/realtime/v1/websocket') return serveWithoutUpgrade(server, req, socket as Socket, head);
-    if (!ready || !realtimeUp || !realtime) {
-      socket.destroy();
-      return;
-    }
-    counts.websocketUpgrades++;
-    realtime.handleUpgrade(req, socket, head);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 54321, host, resolve);
-  });
-  const url = `http://${host}:${(server.address() as AddressInfo).port}`;
-
+  const parts: { db?: StackDatabase; realtime?: RealtimeSwitch; functions?: FunctionsRunner } = {};
   async function stop() {
-    ready = false;
-    await realtime?.close();
-    await functions?.stop();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await db?.close();
+    gateway.shut();
+    await parts.realtime?.stop();
+    await parts.functions?.stop();
+    await gateway.close();
+    await parts.db?.close();
   }
 
   try {
-    db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
-    lite = createLite(db, keys, { jwtExpirySeconds: options.jwtExpirySeconds ?? 3600 });
-    const applied = await prepareDatabase(db, lite.app);
+    const db = (parts.db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir }));
+    const lite = createLite(db, keys, { jwtExpirySeconds: options.jwtExpirySeconds ?? 3600 });
+    const applied = await prepareDatabase(db, lite.app, projectDir);
     log({ event: 'local_stack_migrated', database: db.kind, applied });
-
-    const realtimeOptions = {
-      resolveToken: createTokenResolver({
-        jwtSecret: keys.jwtSecret,
-        publishableKeys: [keys.publishableKey],
-        secretKeys: [keys.secretKey],
-      }),
-      policy: createDatabasePolicy(db),
-      log,
-    };
-    newRealtime = () => createRealtimeServer(realtimeOptions);
-    realtime = newRealtime();
-
-    functions = createFunctionsRunner({
-      functions: [...discoverFunctions(join(projectRoot, 'supabase')), ...(options.extraFunctions ?? [])],
-      projectRoot,
-      verifyJwt: createTokenResolver({ jwtSecret: keys.jwtSecret, publishableKeys: [], secretKeys: [] }),
-      env: {
-        SUPABASE_URL: url,
-        SUPABASE_ANON_KEY: keys.anonKey,
-        SUPABASE_SERVICE_ROLE_KEY: keys.serviceRoleKey,
-        SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: keys.publishableKey }),
-        SUPABASE_SECRET_KEYS: JSON.stringify({ default: keys.secretKey }),
-        ...(db.url ? { SUPABASE_DB_URL: db.url } : {}),
-        ...options.functionEnv,
-      },
-      onLog: (line: FunctionLogLine) =>
-        log(line.json ? { ...line.json, event: String(line.json.event ?? 'function_log'), function: line.function }
-          : { event: 'function_output', function: line.function, stream: line.stream, line: line.line }),
-    });
+    const realtime = (parts.realtime = startRealtime(db, keys, log));
+    const functions = (parts.functions = createFunctions(url, keys, db, projectDir, options, log));
     await functions.start();
+    const web: Mount = { prefix: '/', cors: 'own', handle: createWebApp({ publishableKey: keys.publishableKey, dir: options.webDir ?? webDir(projectDir) }) };
+    gateway.open([...serviceMounts(db, lite, realtime, functions), ...(options.mounts ?? []), web], realtime.upgrade);
   } catch (error) {
     await stop().catch(() => {});
     throw error;
   }
 
-  ready = true;
+  const { db, realtime, functions } = parts as Required<typeof parts>;
   log({ event: 'local_stack_ready', url, boot_ms: Math.round(performance.now() - started), functions: functions.names });
-
   return {
     url,
     keys,
     dbUrl: db.url,
     functions: functions.names,
     db,
-    requestCounts: () => ({ ...counts }),
-    realtime: {
-      async stop() {
-        realtimeUp = false;
-        await realtime?.close();
-      },
-      start() {
-        if (realtimeUp) return;
-        realtime = newRealtime();
-        realtimeUp = true;
-      },
-      stats: () => realtime!.stats(),
-    },
+    requestCounts: gateway.requestCounts,
+    realtime: { stop: () => realtime.stop(), start: () => realtime.start(), stats: () => realtime.stats() },
     stop,
   };
 }

@@ -5,12 +5,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBlank, LIMITS, metaProblem, WHITESPACE } from '../../supabase/functions/_shared/contract/index.ts';
-import { projectRoot } from '../../src/local/schema.ts';
+import { resolveProjectDir } from '../../src/local/schema.ts';
 import { createPgliteDb, createPostgresDb, type TestDb } from '../support/db.ts';
 import { metaOfBytes, nested, withKeys } from '../support/hostile-inputs.ts';
 
 it('the migration spells whitespace with the contract’s class', () => {
-  const sql = readFileSync(join(projectRoot, 'supabase/migrations/20261201200001_hostile_input.sql'), 'utf8');
+  const sql = readFileSync(join(resolveProjectDir(), 'supabase/migrations/20261201200001_hostile_input.sql'), 'utf8');
   expect(sql).toContain(`'^[${WHITESPACE}]*$'`);
 });
 

@@ -4,8 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { TokenError, type TokenResolver } from '../realtime/index.ts';
-import { LIMITS } from '../../../supabase/functions/_shared/contract/index.ts';
+import { TokenError, type TokenResolver } from '../auth/tokens.ts';
 import type { FunctionSpec } from './config.ts';
 import { forward, sendJson } from './proxy.ts';
 
@@ -101,6 +100,9 @@ function parseJsonLine(line: string): Record<string, unknown> | undefined {
   }
 }
 
+/** The functions' own limit (the contract's LIMITS.bodyBytes; functions-gateway.test.ts keeps them equal). */
+export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
+
 /** The 401s of the gateway's verify_jwt check: hosted, the gateway answers `{code, message}`. */
 async function gatewayRejection(req: IncomingMessage, spec: FunctionSpec, verifyJwt: TokenResolver): Promise<Record<string, unknown> | null> {
   if (!spec.verifyJwt || req.method === 'OPTIONS') return null;
@@ -117,7 +119,7 @@ async function gatewayRejection(req: IncomingMessage, spec: FunctionSpec, verify
 
 export function createFunctionsRunner(options: FunctionsRunnerOptions) {
   const processes = new Map(options.functions.map((spec) => [spec.name, new FunctionProcess(spec, options)]));
-  const maxBodyBytes = options.maxBodyBytes ?? LIMITS.bodyBytes;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   // Idle sockets to the functions are dropped after 4 s, as undici does, so a request never goes out on
   // one the function host is closing at that moment.
   const agent = new Agent({ keepAlive: true, timeout: 4_000 });

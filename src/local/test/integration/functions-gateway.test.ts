@@ -4,11 +4,11 @@
 import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
-import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../../../supabase/functions/_shared/contract/index.ts';
-import { projectRoot } from '../../schema.ts';
+import { DEFAULT_MAX_BODY_BYTES } from '../../functions/runner.ts';
 import { type LocalStack, startLocalStack } from '../../stack.ts';
 
 const run = promisify(execFile);
@@ -20,7 +20,7 @@ let port: number;
 beforeAll(async () => {
   stack = await startLocalStack({
     port: 0,
-    extraFunctions: [{ name: 'echo', entrypoint: join(projectRoot, 'src/local/test/support/echo-function/index.ts'), verifyJwt: false }],
+    extraFunctions: [{ name: 'echo', entrypoint: fileURLToPath(new URL('../support/echo-function/index.ts', import.meta.url)), verifyJwt: false }],
   });
   port = Number(new URL(stack.url).port);
 }, 120_000);
@@ -164,6 +164,10 @@ describe('bodies over the limit', () => {
     expect(JSON.parse(answer.body)).toMatchObject({ error: { code: answer.status === 413 ? 'body_too_large' : 'unauthorized' } });
     // Socket buffers on both sides hold a few MiB at most; the old gateway read all 100 MiB first.
     expect(answer.sentBeforeAnswer).toBeLessThan(16 * MiB);
+  });
+
+  it('the gateway’s limit is the functions’ own', () => {
+    expect(DEFAULT_MAX_BODY_BYTES).toBe(LIMITS.bodyBytes);
   });
 
   it('a body of exactly the limit still reaches the function', async () => {
