@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isBlank, LIMITS, metaProblem, WHITESPACE } from '../../supabase/functions/_shared/contract/index.ts';
+import { isBlank, LIMITS, metaProblem, WHITESPACE } from 'supabase-realtime-inbox-contract';
 import { resolveProjectDir } from '../../src/local/schema.ts';
 import { createPgliteDb, createPostgresDb, type TestDb } from '../support/db.ts';
 import { metaOfBytes, nested, withKeys } from '../support/hostile-inputs.ts';

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { CreateBody, LIMITS, SendBatchBody, SendSingleBody } from '../../supabase/functions/_shared/contract/index.ts';
+import { CreateBody, LIMITS, SendBatchBody, SendSingleBody } from 'supabase-realtime-inbox-contract';
 import { addUser, createPgliteDb, createPostgresDb, type Query, type TestDb, user } from '../support/db.ts';
 import { nested, withKeys } from '../support/hostile-inputs.ts';
 import { asUser, callFunction, signUp, startLocalTarget, type Target, type TestUser } from '../support/stack.ts';

@@ -1,6 +1,6 @@
 // One table of hostile inputs (issue 12), driven through the edge functions AND straight at the RPCs
 // over REST: both paths must answer the same 4xx, and write nothing.
-import { LIMITS } from '../../supabase/functions/_shared/contract/index.ts';
+import { LIMITS } from 'supabase-realtime-inbox-contract';
 
 const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
 

@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LIMITS } from '../../../../supabase/functions/_shared/contract/index.ts';
+import { LIMITS } from 'supabase-realtime-inbox-contract';
 import { DEFAULT_MAX_BODY_BYTES } from '../../functions/runner.ts';
 import { type LocalStack, startLocalStack } from '../../stack.ts';
 
