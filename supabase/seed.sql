@@ -5,7 +5,8 @@
 --
 --   alice@demo.test, bob@demo.test, carol@demo.test — password: demo-password
 --
--- Hashes are bcrypt (what GoTrue checks), precomputed so the seed needs no pgcrypto.
+-- Hashes are bcrypt (what GoTrue checks), precomputed so the seed needs no pgcrypto. The names in
+-- user_metadata become the users' profiles (20261201700003_profile_on_signup).
 
 insert into auth.users (
   id, aud, role, email, encrypted_password, email_confirmed_at, raw_app_meta_data, raw_user_meta_data,

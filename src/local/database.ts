@@ -90,6 +90,10 @@ function passJsonTextThrough(sql: postgres.Sql): void {
   for (const oid of [114, 3802]) {
     serializers[oid] = (value) => (typeof value === 'string' ? value : JSON.stringify(value));
   }
+  // postgres.js turns anything but `true` into 'f': an RPC called with is_public "maybe" (or 2) stored
+  // false. Postgres reads the value itself, as from PostgREST, so a wrong type is a 22P02 (400).
+  serializers[16] = (value) =>
+    typeof value === 'boolean' ? (value ? 't' : 'f') : typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 function openPostgres(url: string): StackDatabase {

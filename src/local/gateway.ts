@@ -1,9 +1,10 @@
 // The API gateway of the local stack: one HTTP server, one port, paths mounted on services the
 // way Kong routes them on `supabase start`, /health, and the Realtime WebSocket upgrade.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
+import { serveWithoutUpgrade } from './functions/proxy.ts';
 
 /** Requests served so far, by service; the benchmarks count round trips with it. */
 export interface RequestCounts {
@@ -16,11 +17,17 @@ export interface RequestCounts {
 
 export type CountedService = Exclude<keyof RequestCounts, 'websocketUpgrades'>;
 
-/** One service behind a path prefix. Mounts are tried in order; the first whose prefix matches serves. */
-export interface Mount {
+interface MountBase {
   prefix: string;
   /** Counted under this name in requestCounts(). */
   service?: CountedService;
+}
+
+/** One service behind a path prefix. Mounts are tried in order; the first whose prefix matches serves. */
+export type Mount = WebMount | NodeMount;
+
+/** A service answering web Requests. */
+export interface WebMount extends MountBase {
   /**
    * 'gateway': the gateway answers preflights and adds Access-Control-Allow-Origin (lite's own
    * preflight lacks Access-Control-Allow-Headers, so browsers refuse to sign in). 'own': the service
@@ -30,6 +37,17 @@ export interface Mount {
   /** `path`: the pathname after the prefix, from the prefix's trailing '/' on ('/chat-send' for '/functions/v1/'). */
   handle(request: Request, path: string): Promise<Response> | Response;
 }
+
+/**
+ * A service on node:http streams (the functions proxy: a body limit while the body streams, and
+ * no web Request per call). `path` keeps the query string; `expectsContinue`: the client sent
+ * `Expect: 100-continue` and waits for res.writeContinue() before sending its body.
+ */
+export interface NodeMount extends MountBase {
+  serve(req: IncomingMessage, res: ServerResponse, path: string, expectsContinue: boolean): Promise<void>;
+}
+
+const isWebMount = (mount: Mount): mount is WebMount => 'handle' in mount;
 
 export interface Gateway {
   listen(port: number, host: string): Promise<string>;
@@ -57,7 +75,7 @@ function preflight(request: Request): Response {
   });
 }
 
-async function withGatewayCors(mount: Mount, request: Request, path: string): Promise<Response> {
+async function withGatewayCors(mount: WebMount, request: Request, path: string): Promise<Response> {
   if (request.method === 'OPTIONS') return preflight(request);
   const response = await mount.handle(request, path);
   if (!response.headers.has('access-control-allow-origin')) response.headers.set('access-control-allow-origin', '*');
@@ -73,23 +91,43 @@ export function createGateway(): Gateway {
     const { pathname } = new URL(request.url);
     if (pathname === '/health') return json(mounts ? 200 : 503, { status: mounts ? 'healthy' : 'starting' });
     if (!mounts) return json(503, { message: 'the local stack is starting' });
-    const mount = mounts.find((m) => pathname.startsWith(m.prefix));
+    const mount = mounts.filter(isWebMount).find((m) => pathname.startsWith(m.prefix));
     if (!mount) return json(404, { message: `no route for ${pathname}` });
     if (mount.service) counts[mount.service]++;
     const path = pathname.slice(mount.prefix.replace(/\/$/, '').length);
     return mount.cors === 'gateway' ? withGatewayCors(mount, request, path) : mount.handle(request, path);
   }
 
-  const server: Server = createServer(
-    getRequestListener(route, { errorHandler: (error) => json(500, { message: String(error) }) }),
-  );
+  const webListener = getRequestListener(route, { errorHandler: (error) => json(500, { message: String(error) }) });
+
+  function onRequest(req: IncomingMessage, res: ServerResponse, expectsContinue = false): void {
+    const url = req.url ?? '/';
+    const pathname = url.split('?')[0];
+    const mount = mounts?.find((m) => pathname.startsWith(m.prefix));
+    if (!mount || isWebMount(mount)) {
+      if (expectsContinue) res.writeContinue();
+      void webListener(req, res);
+      return;
+    }
+    if (mount.service) counts[mount.service]++;
+    mount.serve(req, res, url.slice(mount.prefix.replace(/\/$/, '').length), expectsContinue).catch((error) => {
+      if (res.headersSent) return void res.destroy();
+      res.writeHead(500, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ message: String(error) }));
+    });
+  }
+
+  const server: Server = createServer(onRequest);
+  // Expect: 100-continue is answered by the mount: a refusal (401, 413) goes out instead of 100 Continue.
+  server.on('checkContinue', (req, res) => onRequest(req, res, true));
   // Longer than clients keep idle sockets (undici: 4 s), so a client never reuses a socket the server
   // is closing at that moment (Node's default 5 s makes an occasional request fail with a reset).
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.on('upgrade', (req, socket, head) => {
     if (upgrade?.(req, socket, head)) counts.websocketUpgrades++;
-    else socket.destroy();
+    else if (String(req.headers.upgrade).toLowerCase() === 'websocket') socket.destroy();
+    // Any other upgrade (curl --http2 asks for h2c) is declined: served as the HTTP/1.1 request it is.
+    else serveWithoutUpgrade(server, req, socket as Socket, head);
   });
 
   return {

@@ -1,6 +1,7 @@
 import { App, type ResolvedKey } from '@supabase/lite';
 import type { StackDatabase } from './database.ts';
 import type { StackKeys } from './keys.ts';
+import { asPostgrestStatus, bodyRejection, tokenRejection } from './lite-guard.ts';
 import { batchContextStatements, countStatements } from './lite-statements.ts';
 
 export interface LiteOptions {
@@ -40,13 +41,32 @@ export function createLite(db: StackDatabase, keys: StackKeys, options: LiteOpti
     },
   });
 
+  const apiKeys = new Set(resolved.keys());
+
   /** The whole response is read inside the exclusive section: lite's transaction ends with it. */
-  async function fetch(request: Request): Promise<Response> {
+  function serve(request: Request): Promise<Response> {
     return db.exclusive(async () => {
       const response = await app.fetch(request);
       const body = response.status === 204 || response.status === 304 ? null : await response.arrayBuffer();
       return new Response(body, { status: response.status, headers: response.headers });
     });
+  }
+
+  /**
+   * REST requests first meet the checks hosted PostgREST makes (lite-guard.ts), outside the
+   * exclusive section, so a slow body never holds the database.
+   */
+  async function fetch(request: Request): Promise<Response> {
+    if (!new URL(request.url).pathname.startsWith('/rest/v1/')) return serve(request);
+    const rejection = await tokenRejection(request, keys.jwtSecret, apiKeys);
+    if (rejection) return rejection;
+    if (request.body) {
+      const body = await request.arrayBuffer();
+      const tooDeep = bodyRejection(new TextDecoder().decode(body));
+      if (tooDeep) return tooDeep;
+      request = new Request(request, { body });
+    }
+    return asPostgrestStatus(await serve(request));
   }
 
   return { app, fetch, statements };

@@ -67,7 +67,7 @@ function serviceMounts(db: StackDatabase, lite: Lite, realtime: RealtimeSwitch, 
     { prefix: '/rest/v1/', service: 'rest', cors: 'gateway', handle: (request) => lite.fetch(request) },
     { prefix: '/auth/v1/', service: 'auth', cors: 'gateway', handle: (request) => lite.fetch(request) },
     { prefix: '/realtime/v1/api/', service: 'realtimeApi', cors: 'own', handle: (request) => realtime.handleRest(request) },
-    { prefix: '/functions/v1/', service: 'functions', cors: 'own', handle: (request, path) => functions.handle(request, path) },
+    { prefix: '/functions/v1/', service: 'functions', serve: (req, res, path, expectsContinue) => functions.handle(req, res, path, expectsContinue) },
     demoUsersMount(db),
   ];
 }

@@ -12,14 +12,17 @@ interface Props {
 export function SignIn({ supabase, demoUsers, joining }: Props) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  const [name, setName] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   async function submit(mode: 'in' | 'up', credentials = { email, password }) {
+    // The name given at sign-up becomes the user's profile (unique; a taken one is skipped).
+    const signUp = { ...credentials, options: { data: name.trim() ? { name: name.trim() } : {} } };
     setBusy(true);
     setError(null);
     const { error } =
-      mode === 'in' ? await supabase.auth.signInWithPassword(credentials) : await supabase.auth.signUp(credentials);
+      mode === 'in' ? await supabase.auth.signInWithPassword(credentials) : await supabase.auth.signUp(signUp);
     // On success onAuthStateChange swaps this page for the inbox.
     if (error) {
       setError(error.message);
@@ -46,6 +49,10 @@ export function SignIn({ supabase, demoUsers, joining }: Props) {
           Password
           <input type="password" autoComplete="current-password" required minLength={6} value={password}
             onChange={(e) => setPassword(e.target.value)} />
+        </label>
+        <label>
+          Name (when signing up)
+          <input type="text" autoComplete="nickname" maxLength={40} value={name} onChange={(e) => setName(e.target.value)} />
         </label>
         <div className="row">
           <button type="submit" value="in" disabled={busy}>Sign in</button>

@@ -3,10 +3,11 @@ begin;
 \ir fixtures/chat.psql
 select plan(41);
 
+insert into public.profiles (user_id, display_name) values (tests.id('alice'), 'Alice');
 select tests.act_as('alice');
 create temp table r on commit drop as select tests.send(tests.chat('shared'), 'hi bob', 'a-1') as v;
 select is((select (v -> 'messages' -> 0 ->> 'message_number')::int from r), 1, 'the first message is number 1');
-select is((select v -> 'messages' -> 0 ->> 'user_name' from r), 'Alice', 'user_name comes from the caller''s claims');
+select is((select v -> 'messages' -> 0 ->> 'user_name' from r), 'Alice', 'user_name comes from the caller''s profile');
 select is((select v -> 'messages' -> 0 ->> 'user_id' from r), tests.id('alice')::text, 'user_id is the caller, never the body');
 select is((select v -> 'recipients' from r),
   jsonb_build_array(

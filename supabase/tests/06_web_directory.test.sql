@@ -2,7 +2,7 @@
 -- only, nothing for anonymous callers.
 begin;
 \ir fixtures/chat.psql
-select plan(11);
+select plan(12);
 
 select tests.act_as('alice');
 select results_eq($$select email from public.chat_find_users(array['BOB@example.test', ' carol@example.test', 'nobody@example.test'])$$,
@@ -14,8 +14,16 @@ select throws_ok($$select * from public.chat_find_users(array_fill('x@example.te
   'more than 100 emails at once are refused');
 select throws_ok($$select * from public.chat_find_users(null)$$, '22023', null, 'a missing list is refused');
 
-select results_eq(format($$select name from public.chat_participants(%L)$$, tests.chat('shared')),
-  array['alice', 'bob'], 'a member sees who is in the conversation, by name');
+select results_eq(format($$select name from public.chat_participants(%L) order by user_id = %L$$, tests.chat('shared'), tests.id('bob')),
+  array[null, null]::text[], 'without profiles members have no name: never the email or user_metadata');
+insert into public.profiles (user_id, display_name) values (tests.id('alice'), 'Alice');
+reset role;
+select tests.act_as('bob');
+insert into public.profiles (user_id, display_name) values (tests.id('bob'), 'Bob');
+reset role;
+select tests.act_as('alice');
+select results_eq(format($$select name from public.chat_participants(%L) order by name$$, tests.chat('shared')),
+  array['Alice', 'Bob'], 'a member sees who is in the conversation, by their profile names');
 select public.chat_send(tests.chat('shared'), '[{"text":"m1"},{"text":"m2"}]');
 select results_eq(format($$select last_read_message_number from public.chat_participants(%L) where user_id = %L$$,
   tests.chat('shared'), tests.id('alice')), array[2], 'and how far each has read');

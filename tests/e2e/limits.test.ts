@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { CreateBody, LIMITS, SendBatchBody, SendSingleBody } from 'supabase-realtime-inbox-contract';
 import { addUser, createPgliteDb, createPostgresDb, type Query, type TestDb, user } from '../support/db.ts';
+import { nested, withKeys } from '../support/hostile-inputs.ts';
 import { asUser, callFunction, signUp, startLocalTarget, type Target, type TestUser } from '../support/stack.ts';
 
 type Limit = keyof typeof LIMITS;
@@ -80,6 +81,22 @@ const BOUNDARIES: { [K in Limit]: Boundary<any> } = {
   metaBytes: {
     at: metaOfBytes(LIMITS.metaBytes),
     over: metaOfBytes(LIMITS.metaBytes + 1),
+    contract: { schema: SendSingleBody, body: (s, meta) => ({ chat_id: s.chatId, text: 'hi', meta }) },
+    rpc: (q, s, meta) => send(q, s, [{ text: 'hi', meta }]),
+    table: (q, s, meta, caller) => insertMessage(q, s, caller, { meta }),
+    http: { fn: 'chat-send', body: (s, meta) => ({ chat_id: s.chatId, text: 'hi', meta }), overStatus: 400 },
+  },
+  metaDepth: {
+    at: { a: nested(LIMITS.metaDepth - 1) },
+    over: { a: nested(LIMITS.metaDepth) },
+    contract: { schema: SendSingleBody, body: (s, meta) => ({ chat_id: s.chatId, text: 'hi', meta }) },
+    rpc: (q, s, meta) => send(q, s, [{ text: 'hi', meta }]),
+    table: (q, s, meta, caller) => insertMessage(q, s, caller, { meta }),
+    http: { fn: 'chat-send', body: (s, meta) => ({ chat_id: s.chatId, text: 'hi', meta }), overStatus: 400 },
+  },
+  metaKeys: {
+    at: withKeys(LIMITS.metaKeys),
+    over: withKeys(LIMITS.metaKeys + 1),
     contract: { schema: SendSingleBody, body: (s, meta) => ({ chat_id: s.chatId, text: 'hi', meta }) },
     rpc: (q, s, meta) => send(q, s, [{ text: 'hi', meta }]),
     table: (q, s, meta, caller) => insertMessage(q, s, caller, { meta }),

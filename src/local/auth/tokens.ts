@@ -1,6 +1,7 @@
 // Token verification for the whole stack: Realtime authenticates sockets and REST calls with it,
 // the functions gateway applies verify_jwt with it. Realtime's messages, since it came from there.
 import { jwtVerify } from 'jose';
+import { API_ROLES } from '../lite-guard.ts';
 
 export interface Claims {
   role: string;
@@ -54,6 +55,11 @@ export function createTokenResolver(opts: { jwtSecret: string; publishableKeys: 
     // Realtime refuses tokens without these even when the signature is fine.
     if (typeof claims.role !== 'string' || typeof claims.exp !== 'number') {
       throw new TokenError('invalid', 'Fields `role` and `exp` are required in JWT', 'InvalidJWTToken');
+    }
+    // Hosted, Realtime's database user can only become the API roles; `role: postgres` must not
+    // make the authorization probe run as a superuser (RLS off: every private topic readable).
+    if (!API_ROLES.includes(claims.role)) {
+      throw new TokenError('invalid', `JWT role ${JSON.stringify(claims.role)} is not one of ${API_ROLES.join(', ')}`, 'InvalidJWTToken');
     }
     return claims as Claims;
   };

@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { TokenError, type TokenResolver } from '../auth/tokens.ts';
 import type { FunctionSpec } from './config.ts';
+import { forward, sendJson } from './proxy.ts';
 
 export interface FunctionLogLine {
   function: string;
@@ -22,6 +24,8 @@ export interface FunctionsRunnerOptions {
   verifyJwt: TokenResolver;
   projectRoot: string;
   onLog(line: FunctionLogLine): void;
+  /** Larger request bodies get 413 at the gateway, before they are read (default: the contract's). */
+  maxBodyBytes?: number;
 }
 
 const hostScript = join(dirname(fileURLToPath(import.meta.url)), 'deno-host.ts');
@@ -96,25 +100,31 @@ function parseJsonLine(line: string): Record<string, unknown> | undefined {
   }
 }
 
-const json = (status: number, body: unknown) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+/** The functions' own limit (the contract's LIMITS.bodyBytes; functions-gateway.test.ts keeps them equal). */
+export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 
-/** The gateway's verify_jwt check: a valid project JWT in Authorization, before the function runs. */
-async function gatewayRejection(request: Request, spec: FunctionSpec, verifyJwt: TokenResolver): Promise<Response | null> {
-  if (!spec.verifyJwt || request.method === 'OPTIONS') return null;
-  const token = request.headers.get('authorization')?.match(/^Bearer\s+(.+)$/i)?.[1];
-  if (!token) return json(401, { code: 401, message: 'Missing authorization header' });
+/** The 401s of the gateway's verify_jwt check: hosted, the gateway answers `{code, message}`. */
+async function gatewayRejection(req: IncomingMessage, spec: FunctionSpec, verifyJwt: TokenResolver): Promise<Record<string, unknown> | null> {
+  if (!spec.verifyJwt || req.method === 'OPTIONS') return null;
+  const token = req.headers.authorization?.match(/^Bearer\s+(.+)$/i)?.[1];
+  if (!token) return { code: 401, message: 'Missing authorization header' };
   try {
     await verifyJwt(token);
     return null;
   } catch (error) {
-    if (error instanceof TokenError) return json(401, { code: 401, message: 'Invalid JWT' });
+    if (error instanceof TokenError) return { code: 401, message: 'Invalid JWT' };
     throw error;
   }
 }
 
 export function createFunctionsRunner(options: FunctionsRunnerOptions) {
   const processes = new Map(options.functions.map((spec) => [spec.name, new FunctionProcess(spec, options)]));
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  // Idle sockets to the functions are dropped after 4 s, as undici does, so a request never goes out on
+  // one the function host is closing at that moment.
+  const agent = new Agent({ keepAlive: true, timeout: 4_000 });
+  const tooLarge = (res: ServerResponse) =>
+    sendJson(res, 413, { error: { code: 'body_too_large', message: `request body is larger than ${maxBodyBytes} bytes` } }, { close: true });
 
   return {
     names: [...processes.keys()],
@@ -123,32 +133,32 @@ export function createFunctionsRunner(options: FunctionsRunnerOptions) {
       await Promise.all([...processes.values()].map((p) => p.start()));
     },
 
-    /** Handles /functions/v1/<name>/…; `path` is the part after /functions/v1. */
-    async handle(request: Request, path: string): Promise<Response> {
-      const name = path.split('/')[1] ?? '';
+    /**
+     * Serves /functions/v1/<name>/…; `path` is the part after /functions/v1. `expectsContinue`: the
+     * client waits for 100 Continue before sending its body, so refusals go out without it.
+     */
+    async handle(req: IncomingMessage, res: ServerResponse, path: string, expectsContinue = false): Promise<void> {
+      const name = path.split(/[/?]/)[1] ?? '';
       const target = processes.get(name);
-      if (!target) return json(404, { code: 404, message: `Function not found: ${name}` });
-      const rejection = await gatewayRejection(request, target.spec, options.verifyJwt);
-      if (rejection) return rejection;
+      if (!target) return sendJson(res, 404, { code: 404, message: `Function not found: ${name}` }, { close: true });
+      const rejection = await gatewayRejection(req, target.spec, options.verifyJwt);
+      if (rejection) return sendJson(res, 401, rejection, { close: true });
+      if (Number(req.headers['content-length'] ?? NaN) > maxBodyBytes) return tooLarge(res);
       const port = await target.start();
-      const url = new URL(request.url);
-      const headers = new Headers(request.headers);
-      headers.delete('host');
-      headers.delete('connection');
-      const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
-      try {
-        return await fetch(`http://127.0.0.1:${port}${path}${url.search}`, {
-          method: request.method,
-          headers,
-          body,
-          redirect: 'manual',
-        });
-      } catch (error) {
-        return json(502, { code: 502, message: `function ${name} did not answer: ${(error as Error).message}` });
-      }
+      if (expectsContinue) res.writeContinue();
+      forward(req, res, {
+        port,
+        path,
+        agent,
+        maxBodyBytes,
+        tooLarge,
+        unreachable: (response, error) =>
+          sendJson(response, 502, { code: 502, message: `function ${name} did not answer: ${error.message}` }, { close: true }),
+      });
     },
 
     async stop(): Promise<void> {
+      agent.destroy();
       await Promise.all([...processes.values()].map((p) => p.stop()));
     },
   };

@@ -32,8 +32,17 @@ export function errorResponse(error: HttpError): Response {
   return json(error.status, body);
 }
 
-/** Reads a JSON body of at most maxBytes without buffering more than that. */
+/** application/json, any case, with or without parameters such as charset. */
+const JSON_MEDIA_TYPE = /^application\/json[ \t]*(;|$)/i;
+
+/**
+ * Reads a JSON body of at most maxBytes without buffering more than that. The body must say it is
+ * JSON: a form or text/plain POST (what a browser sends cross-site without a preflight) is a 415.
+ */
 export async function readJson(request: Request, maxBytes: number): Promise<unknown> {
+  if (!JSON_MEDIA_TYPE.test(request.headers.get('content-type') ?? '')) {
+    throw new HttpError(415, 'unsupported_media_type', 'send the body as JSON, with Content-Type: application/json');
+  }
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (declared > maxBytes) throw new HttpError(413, 'body_too_large', `request body is larger than ${maxBytes} bytes`);
   const chunks: Uint8Array[] = [];

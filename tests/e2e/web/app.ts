@@ -42,6 +42,8 @@ export async function fillCredentials(page: Page, email: string, password = PASS
 export async function signUpInApp(browser: Browser, url: string, name: string): Promise<WebUser> {
   const user = await openApp(browser, url, uniqueEmail(name));
   await fillCredentials(user.page, user.email);
+  // Shown to the other members: the unique part of the address, so tests can tell users apart.
+  await user.page.getByLabel('Name (when signing up)').fill(user.email.split('@')[0]);
   await user.page.getByRole('button', { name: 'Sign up', exact: true }).click();
   await untilConnected(user.page);
   return user;

@@ -147,6 +147,25 @@ export type Database = {
           },
         ];
       };
+      'profiles': {
+        Row: {
+          'display_name': string;
+          'updated_at': string;
+          'user_id': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'display_name': string;
+          'updated_at'?: string;
+          'user_id': string;
+        };
+        Update: {
+          'display_name'?: string;
+          'updated_at'?: string;
+          'user_id'?: string;
+        };
+        Relationships: [];
+      };
     };
     Views: {
       [_ in never]: never;

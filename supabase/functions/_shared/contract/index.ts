@@ -8,7 +8,12 @@ export const LIMITS = {
   textChars: 8000,
   batchMessages: 100,
   clientMsgIdChars: 100,
+  /** UTF-8 length of JSON.stringify(meta). */
   metaBytes: 8192,
+  /** Levels of nesting, meta itself being level 1. */
+  metaDepth: 32,
+  /** Object keys at every level together. */
+  metaKeys: 256,
   titleChars: 200,
   /** Others than the creator; a conversation holds at most 1000 participants. */
   participantIds: 999,
@@ -150,18 +155,72 @@ export const ChangeEventPayloads = {
   [CHANGE_EVENT.conversationsRead]: ConversationsReadPayload,
 } as const;
 
+// ---- the rules the database enforces too (migration 20261201200001_hostile_input: same definitions)
+
+/**
+ * What counts as whitespace, as a regex character class: Unicode White_Space plus U+FEFF, i.e. JS
+ * `\s` plus U+0085. The SQL function private.is_blank uses this very class.
+ */
+export const WHITESPACE = '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+const BLANK = new RegExp(`^[${WHITESPACE}]*$`);
+export const isBlank = (s: string) => BLANK.test(s);
+
+/** Characters as Postgres counts them (char_length): code points, not UTF-16 units. */
+export function codePoints(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+/** NUL and unpaired surrogates: JSON can carry them, Postgres text and jsonb cannot. */
+const UNPAIRED_SURROGATE = /[\uD800-\uDFFF]/u;
+export const isStorable = (s: string) => !s.includes('\0') && !UNPAIRED_SURROGATE.test(s);
+
+
+/**
+ * Why a meta value breaks the contract, or null: an object, at most metaDepth levels and metaKeys
+ * keys, finite numbers, storable strings, and at most metaBytes as UTF-8 JSON.stringify. The
+ * walk is iterative, so a deeply nested value is measured without exhausting the stack.
+ */
+export function metaProblem(meta: unknown): string | null {
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return 'meta must be an object';
+  let keys = 0;
+  const stack: [unknown, number][] = [[meta, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value === 'number' && !Number.isFinite(value)) return 'meta numbers must be finite';
+    if (typeof value === 'string' && !isStorable(value)) return 'meta strings must not contain NUL or unpaired surrogates';
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > LIMITS.metaDepth) return `meta is nested deeper than ${LIMITS.metaDepth} levels`;
+    if (Array.isArray(value)) {
+      for (const item of value) stack.push([item, depth + 1]);
+      continue;
+    }
+    for (const [key, item] of Object.entries(value)) {
+      if (++keys > LIMITS.metaKeys) return `meta has more than ${LIMITS.metaKeys} keys`;
+      if (!isStorable(key)) return 'meta strings must not contain NUL or unpaired surrogates';
+      stack.push([item, depth + 1]);
+    }
+  }
+  if (new TextEncoder().encode(JSON.stringify(meta)).length > LIMITS.metaBytes) {
+    return `meta is larger than ${LIMITS.metaBytes} bytes`;
+  }
+  return null;
+}
+
 // ---- request bodies (strict: unknown keys such as a forged `user_id` are refused)
 
-const text = z
-  .string()
-  .max(LIMITS.textChars, `text is longer than ${LIMITS.textChars} characters`)
-  .refine((s) => s.trim().length > 0, 'text must not be empty or whitespace');
-const clientMsgId = z.string().min(1).max(LIMITS.clientMsgIdChars);
-const meta = z
-  .record(z.string(), z.unknown())
-  .refine((m) => new TextEncoder().encode(JSON.stringify(m)).length <= LIMITS.metaBytes, {
-    message: `meta is larger than ${LIMITS.metaBytes} bytes`,
-  });
+const storableText = (field: string, max: number) =>
+  z
+    .string()
+    .refine(isStorable, `${field} must not contain NUL or unpaired surrogates`)
+    .refine((s) => codePoints(s) <= max, `${field} is longer than ${max} characters`);
+const text = storableText('text', LIMITS.textChars).refine((s) => !isBlank(s), 'text must not be empty or whitespace');
+const clientMsgId = storableText('client_msg_id', LIMITS.clientMsgIdChars).min(1);
+const meta = z.record(z.string(), z.unknown()).superRefine((m, ctx) => {
+  const problem = metaProblem(m);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 const messageFields = {
   text,
@@ -181,7 +240,7 @@ export type SendSingleBody = z.infer<typeof SendSingleBody>;
 export type SendBatchBody = z.infer<typeof SendBatchBody>;
 
 export const CreateBody = z.strictObject({
-  title: z.string().max(LIMITS.titleChars).optional(),
+  title: storableText('title', LIMITS.titleChars).optional(),
   participant_ids: z.array(uuid).max(LIMITS.participantIds).optional(),
   is_public: z.boolean().optional(),
   mode: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'mode must be 1 to 32 lowercase letters, digits, - or _').optional(),
@@ -193,7 +252,7 @@ export type JoinBody = z.infer<typeof JoinBody>;
 
 export const ReadBody = z.strictObject({
   chat_id: uuid,
-  up_to_number: z.number().int().nonnegative().optional(),
+  up_to_number: z.number().int().nonnegative().max(2_147_483_647).optional(),
 });
 export type ReadBody = z.infer<typeof ReadBody>;
 
