@@ -172,6 +172,23 @@ describe('realtime presence and client broadcasts on conversation topics', () =>
     await watcher.close();
   });
 
+  it('costs a typing announcement 1 ingress + 1 per other member on the topic; presence counts apart', async () => {
+    const members = await Promise.all([alice, bob, alice].map(async (id) => harness.client({ token: await mintJwt(id) })));
+    const joined = await Promise.all(members.map((c) => c.join(topic(), { private: true })));
+    expect(joined.map((j) => j.first.status)).toEqual(['SUBSCRIBED', 'SUBSCRIBED', 'SUBSCRIBED']);
+    const before = harness.server.stats().eventsCounted;
+    await joined[0].channel.send({ type: 'broadcast', event: 'typing', payload: { user_id: alice } });
+    await waitFor(() => joined[1].received.length === 1 && joined[2].received.length === 1, 'both deliveries');
+    expect(harness.server.stats().eventsCounted - before).toBe(3);
+    // Hosted counts presence against its own presence events/s (default 1000), not the messages quota.
+    const watcherClient = await harness.client({ token: await mintJwt(bob) });
+    const watcher = await joinPresence(watcherClient, topic(), bob);
+    const tracked = harness.server.stats().eventsCounted;
+    expect(await watcher.channel.track({ here: true })).toBe('ok');
+    expect(harness.server.stats().eventsCounted).toBe(tracked);
+    await Promise.all([...members, watcherClient].map((c) => c.close()));
+  });
+
   it('closes the channel with a system error on the sixth presence event in the window', async () => {
     const a = await harness.client({ token: await mintJwt(alice) });
     const pa = await joinPresence(a, topic(), alice);
