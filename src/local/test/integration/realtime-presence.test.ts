@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser, type TestDb } from '../../../../tests/support/db.ts';
+import type { ChannelPolicy } from '../../realtime/index.ts';
 import { createInboxDb, mintJwt, sleep, startRealtimeHarness, waitFor, type RealtimeHarness, type TestClient } from '../support/realtime-harness.ts';
 import { RawClient } from '../support/realtime-raw-client.ts';
 import { keys } from '../support/realtime-harness.ts';
@@ -189,6 +190,26 @@ describe('realtime presence and client broadcasts on conversation topics', () =>
     await Promise.all([...members, watcherClient].map((c) => c.close()));
   });
 
+  it('a refreshed token after leaving ends the open channel, and its presence leaves', async () => {
+    const dave = await addUser(db);
+    await db.query(`insert into public.conversations_participants (conversation_id, user_id) values ($1, $2)`, [chat, dave]);
+    const d = await harness.client({ token: await mintJwt(dave) });
+    const a = await harness.client({ token: await mintJwt(alice) });
+    const pa = await joinPresence(a, topic(), alice);
+    const pd = await joinPresence(d, topic(), dave);
+    const system: unknown[] = [];
+    pd.channel.on('system', {}, (m) => system.push(m));
+    expect(await pd.channel.track({ here: true })).toBe('ok');
+    await waitFor(() => dave in pa.channel.presenceState(), 'dave tracked');
+    await db.query('delete from public.conversations_participants where conversation_id = $1 and user_id = $2', [chat, dave]);
+    await d.setToken(await mintJwt(dave, { ttlSeconds: 120 }));
+    await waitFor(() => system.length === 1, 'the system message');
+    expect(system[0]).toMatchObject({ status: 'error', message: `You do not have permissions to read from this Channel topic: ${topic()}` });
+    await waitFor(() => !(dave in pa.channel.presenceState()), 'dave gone');
+    await a.close();
+    await d.close();
+  });
+
   it('closes the channel with a system error on the sixth presence event in the window', async () => {
     const a = await harness.client({ token: await mintJwt(alice) });
     const pa = await joinPresence(a, topic(), alice);
@@ -200,5 +221,37 @@ describe('realtime presence and client broadcasts on conversation topics', () =>
     expect(system[0]).toMatchObject({ extension: 'system', status: 'error', message: 'Client presence rate limit exceeded', channel: topic() });
     expect(harness.logs).toContainEqual(expect.objectContaining({ event: 'realtime_channel_closed', why: 'client_presence_rate_limit' }));
     await a.close();
+  });
+});
+
+describe('a private channel admitted on presence read alone', () => {
+  let harness: RealtimeHarness;
+  const presenceOnly: ChannelPolicy = {
+    canRead: async (_claims, _topic, extension) => extension === 'presence',
+    canWrite: async () => true,
+  };
+
+  beforeAll(async () => {
+    harness = await startRealtimeHarness({ policy: presenceOnly });
+  });
+  afterAll(() => harness?.close());
+
+  it('joins with presence enabled, sees presence, and receives no broadcasts', async () => {
+    const sub = randomUUID();
+    const [a, b] = [await harness.client({ token: await mintJwt(sub) }), await harness.client({ token: await mintJwt(sub) })];
+    const pa = await joinPresence(a, 'room', 'a');
+    const pb = await joinPresence(b, 'room', 'b');
+    expect([pa.status.status, pb.status.status]).toEqual(['SUBSCRIBED', 'SUBSCRIBED']);
+    expect(await pa.channel.track({})).toBe('ok');
+    await waitFor(() => 'a' in pb.channel.presenceState(), 'the diff');
+    await pa.channel.send({ type: 'broadcast', event: 'typing', payload: {} });
+    await sleep(QUIET_MS);
+    expect(pb.received).toEqual([]);
+
+    // Without presence enabled only the broadcast read is probed, and it fails: refused.
+    const c = await harness.client({ token: await mintJwt(sub) });
+    const { first, channel } = await c.join('room', { private: true });
+    expect(first.status).toBe('CHANNEL_ERROR');
+    await c.supabase.removeChannel(channel);
   });
 });
