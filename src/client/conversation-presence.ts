@@ -116,6 +116,7 @@ const TypingPayload = z.object({ user_id: z.string().min(1).max(100) });
  */
 export class ConversationPresence {
   private channel?: RealtimeChannel;
+  private subscribed = false;
   private readonly throttle: TypingThrottle;
   private readonly roster: TypingRoster;
   private readonly listeners = new Set<() => void>();
@@ -143,21 +144,24 @@ export class ConversationPresence {
     this.channel = channel;
     const outcome = await new Promise<PresenceJoinResult>((resolve) => {
       channel.subscribe((status, err) => {
-        if (status === 'SUBSCRIBED') resolve({ status: 'joined' });
-        else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT' || status === 'CLOSED') resolve({ status: 'refused', reason: err?.message ?? status });
+        this.subscribed = status === 'SUBSCRIBED';
+        if (status === 'SUBSCRIBED') {
+          resolve({ status: 'joined' });
+          // Also after realtime-js rejoins (reconnects): the server forgot the track with the old channel.
+          void channel.track({ user_id: this.options.userId, online_at: new Date().toISOString() });
+        } else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT' || status === 'CLOSED') {
+          resolve({ status: 'refused', reason: err?.message ?? status });
+        }
       });
     });
-    if (outcome.status === 'refused') {
-      await this.leave();
-      return outcome;
-    }
-    await channel.track({ user_id: this.options.userId, online_at: new Date().toISOString() });
+    if (outcome.status === 'refused') await this.leave();
     return outcome;
   }
 
   /** Announces typing, at most once per throttle interval; call it on every keystroke. */
   typing(): void {
-    if (!this.channel || !this.throttle.take()) return;
+    // Not joined, realtime-js would fall back to a REST request per announcement.
+    if (!this.channel || !this.subscribed || !this.throttle.take()) return;
     void this.channel.send({ type: 'broadcast', event: TYPING_EVENT, payload: { user_id: this.options.userId } });
   }
 
@@ -180,6 +184,7 @@ export class ConversationPresence {
     clearTimeout(this.expiryTimer);
     const channel = this.channel;
     this.channel = undefined;
+    this.subscribed = false;
     if (channel) await this.supabase.removeChannel(channel);
     this.snapshot = { typing: [], online: [] };
     this.emit();
