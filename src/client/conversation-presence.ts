@@ -171,14 +171,14 @@ export class ConversationPresence {
     else if (this.roster.stopped(userId)) this.update();
   }
 
-  getSnapshot(): ConversationPresenceSnapshot {
-    return this.snapshot;
-  }
+  /** Bound, so it can be handed to useSyncExternalStore as is. */
+  readonly getSnapshot = (): ConversationPresenceSnapshot => this.snapshot;
 
-  subscribe(listener: () => void): () => void {
+  /** Bound, like getSnapshot. */
+  readonly subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
-  }
+  };
 
   async leave(): Promise<void> {
     clearTimeout(this.expiryTimer);

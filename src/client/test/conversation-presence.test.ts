@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conversationTopic, TypingRoster, TypingThrottle } from '../conversation-presence.ts';
+import { ConversationPresence, conversationTopic, TypingRoster, TypingThrottle } from '../conversation-presence.ts';
 
 describe('TypingThrottle', () => {
   it('lets one announcement through per interval, and again at once after reset', () => {
@@ -39,5 +39,16 @@ describe('TypingRoster', () => {
 
   it('names the topic chat:<chat_id>', () => {
     expect(conversationTopic('6f1c1a3e-8a0e-4d39-9f3a-2b7a1f0c9d11')).toBe('chat:6f1c1a3e-8a0e-4d39-9f3a-2b7a1f0c9d11');
+  });
+});
+
+describe('ConversationPresence', () => {
+  it('hands out bound subscribe and getSnapshot, as useSyncExternalStore calls them', () => {
+    // Nothing touches the client before join().
+    const room = new ConversationPresence({} as never, '6f1c1a3e-8a0e-4d39-9f3a-2b7a1f0c9d11', { userId: 'u' });
+    const { subscribe, getSnapshot } = room;
+    const unsubscribe = subscribe(() => {});
+    expect(getSnapshot()).toEqual({ typing: [], online: [] });
+    expect(unsubscribe()).toBe(true);
   });
 });
