@@ -40,7 +40,6 @@ export class JoinedChannel implements Subscriber {
   private expiryTimer?: NodeJS.Timeout;
   /** The last tracked payload (JSON), so an unchanged track is a no-op as in Realtime. */
   trackedPayload?: string;
-  presenceEnabled: boolean;
 
   constructor(
     private readonly owner: ChannelOwner,
@@ -49,9 +48,7 @@ export class JoinedChannel implements Subscriber {
     public claims: Claims,
     public reads: ReadPolicies,
     readonly presenceLimit: ClientPresenceLimit,
-  ) {
-    this.presenceEnabled = config.presenceEnabled;
-  }
+  ) {}
 
   /** The hub delivers broadcasts only to channels whose broadcast read policy passed. */
   get readsBroadcast(): boolean {

@@ -468,7 +468,6 @@ export class SocketSession {
     const json = JSON.stringify(meta);
     if (json === channel.trackedPayload) return this.replyIfRef(m, 'ok', {});
     if (Buffer.byteLength(json) > this.ctx.maxPayloadBytes) return this.shutdown(channel, reasons.presenceTooLarge, 'presence_too_large');
-    channel.presenceEnabled = true;
     channel.trackedPayload = json;
     const diff = this.ctx.presence.track(channel.namespace, channel, presenceKey, meta);
     this.replyIfRef(m, 'ok', {});
