@@ -5,7 +5,8 @@
 // `quotaCost()` returns the rows for bench/run.ts.
 import { join } from 'node:path';
 import { resolveProjectDir, type StackLogEntry, startLocalStack, type TenantLimits } from 'supabase-realtime-inbox-local';
-import { type Bench, createConversation, createUsers, type Design, sendFor, subscribe } from './harness.ts';
+import type { SupabaseClient } from '@supabase/supabase-js';
+import { type Bench, type BenchUser, callFunction, clientFor, createConversation, createUsers, type Design } from './harness.ts';
 import { round } from './stats.ts';
 
 const projectRoot = resolveProjectDir();
@@ -78,7 +79,7 @@ async function startPlanBench(plan: Plan): Promise<Bench> {
   });
   await stack.db.transaction((tx) => tx.exec(SEED_TABLE));
   await stack.db.exclusive(() => stack.db.connection.clearSchemaCache());
-  return { engine: 'pglite', stack, logs, close: () => stack.stop() };
+  return { engine: 'pglite', stack, logs, realtime: { realtimeMessages: 0, realtimeDeliveries: 0 }, close: () => stack.stop() };
 }
 
 const outcomeOf = (bench: Bench, from: number, fn: string, chatId: string) =>
@@ -177,6 +178,57 @@ export function quotaCostTable(rows: QuotaCostRow[]): string {
     `${r.realtimeRequestsPerSend} | ${r.timeToAllMs ?? 'never'} | ${r.broadcastMs ?? '–'} | ${r.received}/${r.online} | ${r.refused} | ${r.peakEventsPerSecond} (${r.limit}) |`
   );
   return [header, ...lines].join('\n');
+}
+
+/**
+ * Each participant's own client listening on their inbox channel: private for ours, public for the seed.
+ * In this process: this module counts quota and the paced time to all-received (seconds), which
+ * in-process clients do not distort.
+ */
+interface Subscribers {
+  /** Called for every message-insert any participant receives. */
+  onMessage(listener: (messageId: string, at: number, userId: string) => void): void;
+  close(): Promise<void>;
+}
+
+async function subscribe(bench: Bench, users: BenchUser[], design: Design): Promise<Subscribers> {
+  const listeners: ((messageId: string, at: number, userId: string) => void)[] = [];
+  const clients: SupabaseClient[] = [];
+  const join = async (user: BenchUser) => {
+    const client = clientFor(bench, user);
+    clients.push(client);
+    // The first join would otherwise go out before the token callback resolved, as anon.
+    await client.realtime.setAuth();
+    return new Promise<void>((resolve, reject) => {
+      client
+        .channel(`user-realtime:${user.id}`, { config: { private: design === 'ours' } })
+        .on('broadcast', { event: 'message-insert' }, ({ payload }) => {
+          const at = performance.now();
+          for (const listener of listeners) listener(payload.message.id, at, user.id);
+        })
+        .subscribe((status, error) => {
+          if (status === 'SUBSCRIBED') resolve();
+          else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT') reject(error ?? new Error(status));
+        });
+    });
+  };
+  // Join in slices of 100 so a thousand joins do not time out queued behind each other.
+  for (let i = 0; i < users.length; i += 100) await Promise.all(users.slice(i, i + 100).map(join));
+  return {
+    onMessage: (listener) => void listeners.push(listener),
+    async close() {
+      await Promise.all(clients.map((client) => client.removeAllChannels()));
+      for (const client of clients) client.realtime.disconnect();
+    },
+  };
+}
+
+/** The function each design's sender calls, and the body it takes. */
+function sendFor(bench: Bench, design: Design, sender: BenchUser, chatId: string) {
+  return (text: string) =>
+    design === 'ours'
+      ? callFunction(bench, 'chat-send', sender, { chat_id: chatId, text }).then((a) => a.messages[0].id as string)
+      : callFunction(bench, 'seed-chat-send', sender, { chat_id: chatId, text, user_id: sender.id }).then((a) => a.data.id as string);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

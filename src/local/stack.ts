@@ -54,7 +54,8 @@ export interface LocalStack {
   functions: string[];
   /** The database itself, for tests and benchmarks that need to set up data in bulk. */
   db: StackDatabase;
-  requestCounts(): RequestCounts;
+  /** Requests by service, and the statements lite sent to the database (the benchmarks count both). */
+  requestCounts(): RequestCounts & { statements: number };
   /** Take Realtime down (every socket closed, new ones refused, REST 503) and bring it back. */
   realtime: Pick<RealtimeSwitch, 'stop' | 'start' | 'stats'>;
   stop(): Promise<void>;
@@ -113,7 +114,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // The port first: when it is taken, that is known at once rather than after the migrations.
   const url = await gateway.listen(options.port ?? 54321, options.host ?? '127.0.0.1');
 
-  const parts: { db?: StackDatabase; realtime?: RealtimeSwitch; functions?: FunctionsRunner } = {};
+  const parts: { db?: StackDatabase; lite?: Lite; realtime?: RealtimeSwitch; functions?: FunctionsRunner } = {};
   async function stop() {
     gateway.shut();
     await parts.realtime?.stop();
@@ -124,7 +125,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   try {
     const db = (parts.db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir }));
-    const lite = createLite(db, keys, { jwtExpirySeconds: options.jwtExpirySeconds ?? 3600 });
+    const lite = (parts.lite = createLite(db, keys, { jwtExpirySeconds: options.jwtExpirySeconds ?? 3600 }));
     const applied = await prepareDatabase(db, lite.app, projectDir);
     log({ event: 'local_stack_migrated', database: db.kind, applied });
     const limits: TenantLimits = { ...limitsFromEnv(process.env), ...options.realtimeLimits };
@@ -138,7 +139,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     throw error;
   }
 
-  const { db, realtime, functions } = parts as Required<typeof parts>;
+  const { db, lite, realtime, functions } = parts as Required<typeof parts>;
   log({ event: 'local_stack_ready', url, boot_ms: Math.round(performance.now() - started), functions: functions.names });
   return {
     url,
@@ -146,7 +147,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     dbUrl: db.url,
     functions: functions.names,
     db,
-    requestCounts: gateway.requestCounts,
+    requestCounts: () => ({ ...gateway.requestCounts(), statements: lite.statements() }),
     realtime: { stop: () => realtime.stop(), start: () => realtime.start(), stats: () => realtime.stats() },
     stop,
   };

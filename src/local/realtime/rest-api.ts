@@ -217,7 +217,9 @@ function singleBroadcast(req: Request, body: Buffer, event: string): Broadcast |
 function toBroadcast(m: BatchMessage): Broadcast {
   const payload: Record<string, unknown> = { type: 'broadcast', event: m.event, payload: m.payload };
   if (m.id !== undefined) payload.meta = { id: m.id };
-  return { kind: 'json', payload };
+  // The same text JSON.stringify(payload) gives, around the payload validation already serialised.
+  const meta = m.id === undefined ? '' : `,"meta":${JSON.stringify(payload.meta)}`;
+  return { kind: 'json', payload, text: `{"type":"broadcast","event":${JSON.stringify(m.event)},"payload":${m.payloadJson}${meta}}` };
 }
 
 function mediaType(req: Request): string | undefined {

@@ -7,6 +7,8 @@ export interface BatchMessage {
   topic: string;
   event: string;
   payload: Record<string, unknown>;
+  /** The payload as JSON, serialised once for the size check and reused for the frame. */
+  payloadJson: string;
   private: boolean;
   id?: string;
 }
@@ -47,9 +49,10 @@ function validateMessage(m: Record<string, unknown>, maxPayloadBytes: number): {
   const event = text('event');
 
   const payload = m.payload;
+  let payloadJson = '';
   if (payload === undefined || payload === null) fail('payload', BLANK);
   else if (!isObject(payload)) fail('payload', INVALID);
-  else if (Buffer.byteLength(JSON.stringify(payload)) > maxPayloadBytes) fail('payload', reasons.payloadTooLarge);
+  else if (Buffer.byteLength((payloadJson = JSON.stringify(payload))) > maxPayloadBytes) fail('payload', reasons.payloadTooLarge);
 
   let isPrivate = false;
   if (m.private === true || m.private === 'true') isPrivate = true;
@@ -60,5 +63,5 @@ function validateMessage(m: Record<string, unknown>, maxPayloadBytes: number): {
   else if (m.id !== undefined && m.id !== null && m.id !== '') fail('id', INVALID);
 
   if (Object.keys(errors).length > 0) return { errors };
-  return { message: { topic, event, payload: payload as Record<string, unknown>, private: isPrivate, ...(id === undefined ? {} : { id }) } };
+  return { message: { topic, event, payload: payload as Record<string, unknown>, payloadJson, private: isPrivate, ...(id === undefined ? {} : { id }) } };
 }

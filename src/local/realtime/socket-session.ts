@@ -381,8 +381,8 @@ export class SocketSession {
     const channel = this.joinedChannel(m);
     if (!channel) return;
     if (!isObject(m.payload)) return this.replyIfRef(m, 'error', { reason: 'broadcast payload must be an object' });
-    const size = Buffer.byteLength(JSON.stringify(m.payload));
-    await this.broadcast(channel, m, { kind: 'json', payload: m.payload }, size);
+    const text = JSON.stringify(m.payload);
+    await this.broadcast(channel, m, { kind: 'json', payload: m.payload, text }, Buffer.byteLength(text));
   }
 
   private async onUserBroadcastPush(push: UserBroadcastPush): Promise<void> {

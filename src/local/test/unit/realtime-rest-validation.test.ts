@@ -8,8 +8,8 @@ describe('validateBatch', () => {
     ).toEqual({
       ok: true,
       messages: [
-        { topic: 't', event: 'e', payload: {}, private: true, id: 'abc' },
-        { topic: 't', event: 'e', payload: { a: 1 }, private: false },
+        { topic: 't', event: 'e', payload: {}, payloadJson: '{}', private: true, id: 'abc' },
+        { topic: 't', event: 'e', payload: { a: 1 }, payloadJson: '{"a":1}', private: false },
       ],
     });
   });
