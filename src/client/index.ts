@@ -30,6 +30,20 @@ export {
   leaveConversation,
   markAllRead,
 } from './changes.ts';
+// Typing, presence and last seen on chat:<chat_id>: hints only, never authoritative.
+export {
+  conversationTopic,
+  ConversationPresence,
+  touchLastSeen,
+  TYPING_EVENT,
+  TYPING_EXPIRY_MS,
+  TYPING_THROTTLE_MS,
+  TypingRoster,
+  TypingThrottle,
+  type ConversationPresenceOptions,
+  type ConversationPresenceSnapshot,
+  type PresenceJoinResult,
+} from './conversation-presence.ts';
 export {
   UnifiedChannelService,
   type ChannelStatus,

@@ -3,8 +3,14 @@
 // Server rendering gets the same snapshots (an empty inbox, 'idle'): the store only fills in a browser.
 import { useSyncExternalStore } from 'react';
 import type { ChannelStatus } from './channel-service.ts';
+import type { ConversationPresence, ConversationPresenceSnapshot } from './conversation-presence.ts';
 import type { InboxState } from './inbox-state.ts';
 import type { InboxStore } from './inbox-store.ts';
+
+/** Who is typing and who has the conversation open (hints, not authoritative). */
+export function useConversationPresence(room: ConversationPresence): ConversationPresenceSnapshot {
+  return useSyncExternalStore(room.subscribe, room.getSnapshot, room.getSnapshot);
+}
 
 /** The inbox: conversations (latest activity first), loaded messages, total unread. */
 export function useInbox(store: InboxStore): InboxState {

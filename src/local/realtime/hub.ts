@@ -3,6 +3,8 @@ import type { Log } from './types.ts';
 
 export interface Subscriber {
   readonly vsn: Vsn;
+  /** false: joined on presence read alone, so broadcasts are withheld (Realtime's broadcast_read?). */
+  readonly readsBroadcast?: boolean;
   deliver(frame: string | Buffer): void;
 }
 
@@ -41,6 +43,11 @@ export class Hub {
     if (set.size === 0) this.topics.delete(key);
   }
 
+  /** Everyone joined to the topic, for presence diffs. */
+  subscribers(ns: Namespace): Iterable<Subscriber> {
+    return this.topics.get(keyOf(ns)) ?? [];
+  }
+
   /** Returns how many subscribers the broadcast was handed to. */
   publish(ns: Namespace, broadcast: Broadcast, except?: Subscriber): number {
     const set = this.topics.get(keyOf(ns));
@@ -49,7 +56,7 @@ export class Hub {
     const frames = new Map<Vsn, string | Buffer | null>();
     let delivered = 0;
     for (const subscriber of set) {
-      if (subscriber === except) continue;
+      if (subscriber === except || subscriber.readsBroadcast === false) continue;
       let frame = frames.get(subscriber.vsn);
       if (frame === undefined) {
         frame = this.encode(subscriber.vsn, wireTopic, broadcast);

@@ -3,6 +3,7 @@
 // project's own realtime.messages policies, as hosted Realtime does.
 import { WebSocketServer } from 'ws';
 import { Hub } from './hub.ts';
+import { PresenceRegistry } from './presence.ts';
 import { FREE_PLAN_LIMITS, realTicker, TenantQuotas } from './quotas.ts';
 import { reasons } from './reasons.ts';
 import { createRestApi } from './rest-api.ts';
@@ -46,6 +47,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     maxPayloadBytes,
     maxBufferedBytes: Math.max(MIN_BUFFERED_BYTES, 8 * maxPayloadBytes),
     quotas,
+    presence: new PresenceRegistry(),
     sleep,
     onClose: (session: SocketSession) => sessions.delete(session),
   };

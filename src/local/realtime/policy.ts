@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { StackDatabase } from '../database.ts';
-import type { ChannelPolicy, Claims } from './types.ts';
+import type { ChannelPolicy, Claims, Extension } from './types.ts';
 
 /** Runs fn in ONE transaction that is always rolled back. */
 export type RollbackRunner = Pick<StackDatabase, 'withRollback'>;
@@ -25,22 +25,22 @@ const contextParams = (claims: Claims, topic: string) => [claims.role, topic, JS
  */
 export function createDatabasePolicy(db: RollbackRunner): ChannelPolicy {
   return {
-    canRead: (claims, topic) =>
+    canRead: (claims, topic, extension: Extension = 'broadcast') =>
       db.withRollback(async (query) => {
         // The id is generated here so the probe can be found without RETURNING, as Realtime does.
         const id = randomUUID();
-        await query(`insert into realtime.messages (id, topic, extension) values ($1, $2, 'broadcast')`, [id, topic]);
+        await query(`insert into realtime.messages (id, topic, extension) values ($1, $2, $3)`, [id, topic, extension]);
         await query(SET_CONTEXT, contextParams(claims, topic));
         const rows = await query('select id from realtime.messages where id = $1', [id]);
         return rows.length > 0;
       }),
 
-    canWrite: (claims, topic) =>
+    canWrite: (claims, topic, extension: Extension = 'broadcast') =>
       db.withRollback(async (query) => {
         await query(SET_CONTEXT, contextParams(claims, topic));
         await query('savepoint realtime_write_check');
         try {
-          await query(`insert into realtime.messages (topic, extension) values ($1, 'broadcast')`, [topic]);
+          await query(`insert into realtime.messages (topic, extension) values ($1, $2)`, [topic, extension]);
           return true;
         } catch (error) {
           if ((error as { code?: unknown }).code !== INSUFFICIENT_PRIVILEGE) throw error;

@@ -17,6 +17,10 @@ export interface TenantLimits {
   channelErrorBackoffMs: number;
   /** CONNECT_ERROR_BACKOFF_MS: every refused WebSocket upgrade is answered after this. */
   connectErrorBackoffMs: number;
+  /** CLIENT_PRESENCE_MAX_CALLS: presence events (track, untrack) per channel per window. */
+  maxClientPresenceEventsPerWindow: number;
+  /** CLIENT_PRESENCE_WINDOW_MS: that window, fixed, opened by the first event. */
+  clientPresenceWindowMs: number;
 }
 
 export const FREE_PLAN_LIMITS: TenantLimits = {
@@ -27,6 +31,8 @@ export const FREE_PLAN_LIMITS: TenantLimits = {
   maxBytesPerSecond: 100_000,
   channelErrorBackoffMs: 5000,
   connectErrorBackoffMs: 2000,
+  maxClientPresenceEventsPerWindow: 5,
+  clientPresenceWindowMs: 30_000,
 };
 
 const ENV_NAMES: Record<keyof TenantLimits, string> = {
@@ -37,6 +43,8 @@ const ENV_NAMES: Record<keyof TenantLimits, string> = {
   maxBytesPerSecond: 'TENANT_MAX_BYTES_PER_SECOND',
   channelErrorBackoffMs: 'CHANNEL_ERROR_BACKOFF_MS',
   connectErrorBackoffMs: 'CONNECT_ERROR_BACKOFF_MS',
+  maxClientPresenceEventsPerWindow: 'CLIENT_PRESENCE_MAX_CALLS',
+  clientPresenceWindowMs: 'CLIENT_PRESENCE_WINDOW_MS',
 };
 
 /** The limits the environment sets, the Free plan's elsewhere; a malformed value is a start-up error. */

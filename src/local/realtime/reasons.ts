@@ -17,8 +17,10 @@ export const reasons = {
   connectTooManyUsers: 'Too many connected users',
   connectTooManyJoins: 'Too many joins per second',
   postgresChanges:
-    'PostgresChangesNotSupported: this local Realtime server supports broadcast only; postgres_changes subscriptions are refused',
-  presence: 'PresenceNotSupported: this local Realtime server supports broadcast only',
+    'PostgresChangesNotSupported: this local Realtime server supports broadcast and presence only; postgres_changes subscriptions are refused',
+  presenceRateLimited: 'Client presence rate limit exceeded',
+  presenceTooLarge: 'Track message size exceeded',
+  presencePayloadNotMap: 'Presence track payload must be a map',
   payloadTooLarge: 'Payload size exceeds tenant limit',
   unexpectedEvent: (event: string) => `Unexpected message from client of type \`${event}\``,
 } as const;

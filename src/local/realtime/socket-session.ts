@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { WebSocket } from 'ws';
-import { JoinedChannel } from './channel.ts';
+import { JoinedChannel, type ReadPolicies } from './channel.ts';
 import type { Hub } from './hub.ts';
 import {
   decodeFrame,
@@ -11,6 +12,7 @@ import {
   type UserBroadcastPush,
   type Vsn,
 } from './protocol.ts';
+import { ClientPresenceLimit, type PresenceDiff, type PresenceRegistry } from './presence.ts';
 import type { TenantQuotas } from './quotas.ts';
 import { reasons } from './reasons.ts';
 import { TokenError, type ChannelPolicy, type Claims, type Log, type TokenResolver } from './types.ts';
@@ -24,6 +26,7 @@ export interface SessionContext {
   /** Unsent bytes a socket may accumulate before it is cut off as a slow consumer. */
   maxBufferedBytes: number;
   quotas: TenantQuotas;
+  presence: PresenceRegistry;
   sleep(ms: number): Promise<void>;
   onClose(session: SocketSession): void;
 }
@@ -35,6 +38,8 @@ interface JoinRequest {
   token: string;
   self: boolean;
   ack: boolean;
+  presenceEnabled: boolean;
+  presenceKey: string;
   postgresChanges: boolean;
 }
 
@@ -45,6 +50,8 @@ interface JoinRefusal {
   claims?: Claims;
   disconnect?: boolean;
 }
+
+type Admission = { claims: Claims; reads: ReadPolicies };
 
 const TOPIC_PREFIX = 'realtime:';
 // Frames waiting on the database; a client that outruns it this far is misbehaving.
@@ -186,6 +193,8 @@ export class SocketSession {
         return this.enqueue(m.topic, bytes, () => this.refreshToken(m));
       case 'broadcast':
         return this.enqueue(m.topic, bytes, () => this.onTextBroadcast(m));
+      case 'presence':
+        return this.enqueue(m.topic, bytes, () => this.onPresence(m));
       default:
         return this.enqueue(m.topic, bytes, async () => this.onOtherEvent(m));
     }
@@ -215,7 +224,7 @@ export class SocketSession {
     const outcome = this.topicRefusal(request) ?? this.quotaRefusal() ?? (await this.authorizeJoin(request));
     if ('reason' in outcome) return this.refuseJoin(m, request.name, outcome);
     if (this.closed) return;
-    this.admit(m, request, outcome.claims);
+    this.admit(m, request, outcome);
   }
 
   private topicRefusal(request: JoinRequest): JoinRefusal | null {
@@ -232,7 +241,7 @@ export class SocketSession {
     return null;
   }
 
-  private async authorizeJoin(request: JoinRequest): Promise<JoinRefusal | { claims: Claims }> {
+  private async authorizeJoin(request: JoinRequest): Promise<JoinRefusal | Admission> {
     const { name, isPrivate, token } = request;
     if (request.postgresChanges) return { reason: reasons.postgresChanges, why: 'postgres_changes' };
     let claims: Claims;
@@ -242,16 +251,25 @@ export class SocketSession {
       if (!(error instanceof TokenError)) throw error;
       return { reason: reasons.joinToken(error), why: `token_${error.reason}` };
     }
-    if (isPrivate) {
-      const denied = await this.readDenial(claims, name, 'join');
-      if (denied) return { reason: denied === 'database' ? reasons.joinDatabaseUnavailable : reasons.joinDenied(name), why: denied, claims };
-    }
-    return { claims };
+    if (!isPrivate) return { claims, reads: { broadcast: true, presence: true } };
+    const reads = await this.readPolicies(claims, name, request.presenceEnabled, 'join');
+    if (reads === 'database') return { reason: reasons.joinDatabaseUnavailable, why: 'database', claims };
+    // Realtime admits a channel that may read either extension.
+    if (!reads.broadcast && !reads.presence) return { reason: reasons.joinDenied(name), why: 'unauthorized', claims };
+    return { claims, reads };
   }
 
-  private admit(m: Message, request: JoinRequest, claims: Claims): void {
-    const { name, isPrivate, token, self, ack } = request;
-    const channel = new JoinedChannel(this, { wireTopic: m.topic, name, joinRef: m.joinRef ?? m.ref, isPrivate, self, ack }, token, claims);
+  private admit(m: Message, request: JoinRequest, { claims, reads }: Admission): void {
+    const { name, isPrivate, token, self, ack, presenceEnabled, presenceKey } = request;
+    const { limits } = this.ctx.quotas;
+    const channel = new JoinedChannel(
+      this,
+      { wireTopic: m.topic, name, joinRef: m.joinRef ?? m.ref, isPrivate, self, ack, presenceEnabled, presenceKey },
+      token,
+      claims,
+      reads,
+      new ClientPresenceLimit(limits.maxClientPresenceEventsPerWindow, limits.clientPresenceWindowMs),
+    );
     this.channels.set(m.topic, channel);
     this.ctx.hub.subscribe(channel.namespace, channel);
     this.ctx.quotas.users.add(this);
@@ -259,7 +277,11 @@ export class SocketSession {
     this.ctx.quotas.events.add(0);
     this.armExpiry(channel);
     this.reply(m, 'ok', { postgres_changes: [] });
-    this.log({ event: 'realtime_join', topic: name, private: isPrivate, role: claims.role, sub: claims.sub });
+    // :sync_presence, once, after the join reply.
+    if (presenceEnabled && channel.readsPresence) {
+      this.sendMessage({ joinRef: channel.config.joinRef, ref: null, topic: m.topic, event: 'presence_state', payload: this.ctx.presence.state(channel.namespace) });
+    }
+    this.log({ event: 'realtime_join', topic: name, private: isPrivate, role: claims.role, sub: claims.sub, presence: presenceEnabled });
   }
 
   /** Hosted sleeps before every join error, and the socket reads nothing meanwhile. */
@@ -272,14 +294,18 @@ export class SocketSession {
     if (refusal.disconnect) this.ws.close(CLOSE_GOING_AWAY, reasons.connectTooManyJoins);
   }
 
-  /** Why the caller may not read the topic, or null if it may. */
-  private async readDenial(claims: Claims, topic: string, during: string): Promise<'unauthorized' | 'database' | null> {
+  /** The read policies (presence only when asked for, as Realtime probes it), or 'database'. */
+  private async readPolicies(claims: Claims, topic: string, withPresence: boolean, during: string): Promise<ReadPolicies | 'database'> {
     try {
-      return (await this.ctx.policy.canRead(claims, topic)) ? null : 'unauthorized';
+      const [broadcast, presence] = await Promise.all([
+        this.ctx.policy.canRead(claims, topic, 'broadcast'),
+        withPresence ? this.ctx.policy.canRead(claims, topic, 'presence') : undefined,
+      ]);
+      return { broadcast, presence };
     } catch (error) {
       // Realtime turns failing policies into a plain denial and connection trouble into its own message.
       this.log({ event: 'realtime_policy_error', during, topic, error: (error as Error)?.message });
-      return isSqlError(error) ? 'unauthorized' : 'database';
+      return isSqlError(error) ? { broadcast: false, presence: false } : 'database';
     }
   }
 
@@ -315,12 +341,17 @@ export class SocketSession {
       if (!(error instanceof TokenError)) throw error;
       return this.shutdown(channel, error.message, `token_${error.reason}`);
     }
+    let reads: ReadPolicies = { broadcast: true, presence: true };
     if (channel.config.isPrivate) {
-      const denied = await this.readDenial(claims, channel.config.name, 'access_token');
-      if (denied) return this.shutdown(channel, denied === 'database' ? reasons.databaseUnavailable : reasons.readDenied(channel.config.name), denied);
+      const fresh = await this.readPolicies(claims, channel.config.name, channel.reads.presence !== undefined, 'access_token');
+      if (fresh === 'database') return this.shutdown(channel, reasons.databaseUnavailable, 'database');
+      // Losing a read that the channel had ends it, as Realtime's policy re-check does.
+      const lost = (channel.reads.broadcast && !fresh.broadcast) || (channel.reads.presence === true && !fresh.presence);
+      if (lost) return this.shutdown(channel, reasons.readDenied(channel.config.name), 'unauthorized');
+      reads = fresh;
     }
     if (this.channels.get(m.topic) !== channel) return;
-    channel.reauthorize(token, claims);
+    channel.reauthorize(token, claims, reads);
     this.armExpiry(channel);
     this.log({ event: 'realtime_token_refreshed', topic: channel.config.name, role: claims.role, sub: claims.sub });
   }
@@ -389,10 +420,73 @@ export class SocketSession {
   private onOtherEvent(m: Message): void {
     const channel = this.joinedChannel(m);
     if (!channel) return;
-    if (m.event !== 'presence') this.ctx.quotas.events.add();
-    const reason = m.event === 'presence' ? reasons.presence : reasons.unexpectedEvent(m.event);
+    this.ctx.quotas.events.add();
     this.log({ event: 'realtime_unexpected_event', topic: channel.config.name, clientEvent: m.event });
-    this.replyIfRef(m, 'error', { reason });
+    this.replyIfRef(m, 'error', { reason: reasons.unexpectedEvent(m.event) });
+  }
+
+  /** presence_handler.ex: the per-channel rate limit first, then track or untrack. */
+  private async onPresence(m: Message): Promise<void> {
+    const channel = this.joinedChannel(m);
+    if (!channel) return;
+    const payload = isObject(m.payload) ? m.payload : {};
+    if (typeof payload.event !== 'string') return this.replyIfRef(m, 'ok', {});
+    if (!channel.presenceLimit.allow()) return this.shutdown(channel, reasons.presenceRateLimited, 'client_presence_rate_limit');
+    const event = payload.event.toLowerCase();
+    if (event === 'track') return this.track(channel, m, payload.payload);
+    if (event === 'untrack') {
+      channel.trackedPayload = undefined;
+      const diff = this.ctx.presence.untrack(channel.namespace, channel);
+      this.replyIfRef(m, 'ok', {});
+      if (diff) this.publishPresence(channel, diff);
+      return;
+    }
+    this.log({ event: 'realtime_unknown_presence_event', topic: channel.config.name, presenceEvent: event });
+    this.replyIfRef(m, 'error', {});
+  }
+
+  private async track(channel: JoinedChannel, m: Message, payload: unknown): Promise<void> {
+    const { name, isPrivate, presenceKey } = channel.config;
+    if (isPrivate) {
+      let allowed: boolean;
+      try {
+        // Presence disabled at join left presence.read unevaluated; this track enables it.
+        if (channel.reads.presence === undefined) channel.reads = { ...channel.reads, presence: await this.ctx.policy.canRead(channel.claims, name, 'presence') };
+        allowed = await channel.canWrite(this.ctx.policy, 'presence');
+      } catch (error) {
+        this.log({ event: 'realtime_policy_error', during: 'presence', topic: name, error: (error as Error)?.message });
+        return this.replyIfRef(m, 'error', {});
+      }
+      if (this.channels.get(m.topic) !== channel) return;
+      if (!allowed) {
+        this.log({ event: 'realtime_presence_denied', topic: name, role: channel.claims.role, sub: channel.claims.sub });
+        return this.replyIfRef(m, 'error', {});
+      }
+    }
+    const meta = payload === undefined || payload === null ? {} : payload;
+    if (!isObject(meta)) return this.replyIfRef(m, 'error', { reason: reasons.presencePayloadNotMap });
+    const json = JSON.stringify(meta);
+    if (json === channel.trackedPayload) return this.replyIfRef(m, 'ok', {});
+    if (Buffer.byteLength(json) > this.ctx.maxPayloadBytes) return this.shutdown(channel, reasons.presenceTooLarge, 'presence_too_large');
+    channel.trackedPayload = json;
+    const diff = this.ctx.presence.track(channel.namespace, channel, presenceKey, meta);
+    this.replyIfRef(m, 'ok', {});
+    this.publishPresence(channel, diff);
+  }
+
+  /** A presence_diff to every channel of the topic that may read presence, the tracker included. */
+  private publishPresence(channel: JoinedChannel, diff: PresenceDiff): void {
+    const topic = channel.config.wireTopic;
+    const frames = new Map<Vsn, string>();
+    for (const subscriber of this.ctx.hub.subscribers(channel.namespace)) {
+      if (!(subscriber instanceof JoinedChannel) || !subscriber.readsPresence) continue;
+      let frame = frames.get(subscriber.vsn);
+      if (frame === undefined) {
+        frame = encodeMessage(subscriber.vsn, { joinRef: null, ref: null, topic, event: 'presence_diff', payload: diff });
+        frames.set(subscriber.vsn, frame);
+      }
+      subscriber.push(frame);
+    }
   }
 
   /** The channel a push belongs to; pushes for other joins are answered or dropped as Phoenix does. */
@@ -413,6 +507,9 @@ export class SocketSession {
     this.channels.delete(topic);
     this.ctx.hub.unsubscribe(channel.namespace, channel);
     channel.disarmExpiry();
+    // A closed or left channel's presence leaves, as its process exiting untracks it.
+    const diff = this.ctx.presence.untrack(channel.namespace, channel);
+    if (diff) this.publishPresence(channel, diff);
   }
 
   private reply(m: Message, status: 'ok' | 'error', response: Record<string, unknown> | string): void {
@@ -446,12 +543,21 @@ function readJoinRequest(m: Message, apikey: string): JoinRequest {
   const payload = isObject(m.payload) ? m.payload : {};
   const config = isObject(payload.config) ? payload.config : {};
   const broadcast = isObject(config.broadcast) ? config.broadcast : {};
+  const presence = isObject(config.presence) ? config.presence : {};
+  const key = presence.key;
   return {
     name: m.topic.slice(TOPIC_PREFIX.length),
-    isPrivate: config.private === true || config.private === 'true',
+    isPrivate: flexibleBoolean(config.private),
     token: typeof payload.access_token === 'string' && payload.access_token ? payload.access_token : apikey,
-    self: broadcast.self === true,
-    ack: broadcast.ack === true,
+    self: flexibleBoolean(broadcast.self),
+    ack: flexibleBoolean(broadcast.ack),
+    presenceEnabled: flexibleBoolean(presence.enabled),
+    presenceKey: key === undefined || key === null || key === '' ? randomUUID() : String(key),
     postgresChanges: Array.isArray(config.postgres_changes) && config.postgres_changes.some((c) => c != null),
   };
+}
+
+/** Realtime's FlexibleBoolean: a boolean, or "true"/"false" in any case. */
+function flexibleBoolean(value: unknown): boolean {
+  return value === true || (typeof value === 'string' && value.toLowerCase() === 'true');
 }

@@ -5,10 +5,13 @@ import type { TenantLimits, Ticker } from './quotas.ts';
 
 export { TokenError, type Claims, type TokenResolver } from '../auth/tokens.ts';
 
+/** The realtime.messages `extension` a policy probe carries; policies see it, never the event name. */
+export type Extension = 'broadcast' | 'presence';
+
 export interface ChannelPolicy {
-  /** `topic` is the bare topic, without the `realtime:` prefix. */
-  canRead(claims: Claims, topic: string): Promise<boolean>;
-  canWrite(claims: Claims, topic: string): Promise<boolean>;
+  /** `topic` is the bare topic, without the `realtime:` prefix; `extension` defaults to broadcast. */
+  canRead(claims: Claims, topic: string, extension?: Extension): Promise<boolean>;
+  canWrite(claims: Claims, topic: string, extension?: Extension): Promise<boolean>;
 }
 
 export type LogEntry = { event: string; [k: string]: unknown };

@@ -30,6 +30,18 @@ describe('Hub', () => {
     expect(logs).toEqual([]);
   });
 
+  it('withholds broadcasts from a channel admitted on presence read alone', () => {
+    const hub = new Hub(() => {});
+    const ns = { topic: 'room', private: true };
+    const reader = subscriber();
+    const presenceOnly = { ...subscriber(), readsBroadcast: false };
+    hub.subscribe(ns, reader);
+    hub.subscribe(ns, presenceOnly);
+    expect(hub.publish(ns, { kind: 'json', payload: { type: 'broadcast', event: 'e', payload: {} } })).toBe(1);
+    expect([reader.frames.length, presenceOnly.frames.length]).toEqual([1, 0]);
+    expect([...hub.subscribers(ns)]).toEqual([reader, presenceOnly]);
+  });
+
   it('skips the sender, encodes once per serializer, and leaves out vsn 1 for raw binary', () => {
     const logs: { event: string }[] = [];
     const hub = new Hub((e) => logs.push(e));

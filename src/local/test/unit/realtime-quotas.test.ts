@@ -54,6 +54,8 @@ describe('limitsFromEnv', () => {
       maxBytesPerSecond: 100_000,
       channelErrorBackoffMs: 5000,
       connectErrorBackoffMs: 2000,
+      maxClientPresenceEventsPerWindow: 5,
+      clientPresenceWindowMs: 30_000,
     });
     expect(limitsFromEnv({ TENANT_MAX_EVENTS_PER_SECOND: '500', TENANT_MAX_CONCURRENT_USERS: '500', CHANNEL_ERROR_BACKOFF_MS: '0' })).toMatchObject({
       maxEventsPerSecond: 500,

@@ -240,6 +240,7 @@ export type Database = {
       'chat_read': { Args: { 'chat_id': string; 'up_to_number'?: number }; Returns: Json };
       'chat_read_all': { Args: Record<PropertyKey, never>; Returns: Json };
       'chat_send': { Args: { 'chat_id': string; 'messages': Json }; Returns: Json };
+      'chat_touch_last_seen': { Args: Record<PropertyKey, never>; Returns: string };
     };
     Enums: {
       [_ in never]: never;

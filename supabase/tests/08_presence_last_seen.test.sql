@@ -1,0 +1,72 @@
+-- chat_touch_last_seen, last_seen_at in chat_members, and the presence half of the chat:<chat_id>
+-- topic policies (typing and presence).
+begin;
+\ir fixtures/chat.psql
+select plan(14);
+
+create function tests.can_write(who text, topic text, extension text) returns boolean
+language plpgsql as $$
+begin
+  perform tests.act_as(who), set_config('realtime.topic', can_write.topic, true);
+  -- As Realtime's write probe: no event name, no RETURNING.
+  insert into realtime.messages (topic, extension) values (realtime.topic(), can_write.extension);
+  perform set_config('role', 'none', true);
+  return true;
+exception when insufficient_privilege then
+  perform set_config('role', 'none', true);
+  return false;
+end
+$$;
+create function tests.can_read(who text, topic text, extension text) returns boolean
+language plpgsql as $$
+declare
+  v_id uuid := gen_random_uuid();
+  v_seen boolean;
+begin
+  insert into realtime.messages (id, topic, extension) values (v_id, can_read.topic, can_read.extension);
+  perform tests.act_as(who), set_config('realtime.topic', can_read.topic, true);
+  select exists (select 1 from realtime.messages m where m.id = v_id) into v_seen;
+  perform set_config('role', 'none', true);
+  return v_seen;
+end
+$$;
+create function tests.stored(who text) returns timestamptz
+language sql stable security definer set search_path = '' as $$
+  select last_seen_at from private.user_last_seen where user_id = tests.id(who)
+$$;
+
+-- presence policies
+select ok(tests.can_write('bob', 'chat:' || tests.chat('shared'), 'presence'), 'a member may track presence on chat:<chat_id>');
+select ok(tests.can_read('bob', 'chat:' || tests.chat('shared'), 'presence'), 'and see it');
+select ok(not tests.can_write('eve', 'chat:' || tests.chat('shared'), 'presence'), 'user eve may not track presence on a conversation she is not in');
+select ok(not tests.can_read('eve', 'chat:' || tests.chat('shared'), 'presence'), 'nor see its presence');
+select ok(not tests.can_write('eve', 'chat:' || tests.chat('shared'), 'broadcast'), 'nor type into it');
+select ok(not tests.can_write('bob', 'chat:' || tests.chat('shared'), 'postgres_changes'), 'no other extension is allowed');
+select ok(not tests.can_write('bob', 'user-realtime:' || tests.id('bob'), 'presence'), 'no presence on inbox topics');
+select ok(not tests.can_read('bob', 'user-realtime:' || tests.id('bob'), 'presence'), 'not even one''s own');
+
+-- last seen
+select tests.act_as('bob');
+select is(public.chat_touch_last_seen(), now(), 'the first touch records now');
+reset role;
+select is(tests.stored('bob'), now(), 'one row for the user');
+update private.user_last_seen set last_seen_at = now() - interval '10 seconds' where user_id = tests.id('bob');
+select tests.act_as('bob');
+select is(public.chat_touch_last_seen(), now() - interval '10 seconds', 'a touch within the minute writes nothing');
+reset role;
+update private.user_last_seen set last_seen_at = now() - interval '61 seconds' where user_id = tests.id('bob');
+select tests.act_as('alice');
+select results_eq(
+  format($$select user_id, last_seen_at from public.chat_members(%L)$$, tests.chat('shared')),
+  format($$values (%L::uuid, null::timestamptz), (%L::uuid, now() - interval '61 seconds')$$, tests.id('alice'), tests.id('bob')),
+  'chat_members shows a co-member''s last seen, null for one never seen');
+reset role;
+select tests.act_as('bob');
+select is(public.chat_touch_last_seen(), now(), 'a touch after the minute moves it');
+reset role;
+select tests.act_as('anon');
+select throws_ok('select public.chat_touch_last_seen()', '42501', null, 'anon cannot touch');
+reset role;
+
+select * from finish();
+rollback;
