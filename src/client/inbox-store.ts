@@ -196,9 +196,14 @@ export class InboxStore {
   /** Marks a conversation read up to its newest known message: unread 0 at once, then `chat-read`. */
   async markRead(chatId: string): Promise<ConversationSummary> {
     const upTo = findConversation(this.state, chatId)?.last_message_number;
-    this.dispatch({ type: 'read-marked', chatId });
-    const { conversation } = await this.call('chat-read', { chat_id: chatId, up_to_number: upTo }, ConversationResponse);
-    return this.receiveConversation(conversation);
+    if (upTo !== undefined) this.dispatch({ type: 'read-marked', chatId, upTo });
+    try {
+      const { conversation } = await this.call('chat-read', { chat_id: chatId, up_to_number: upTo }, ConversationResponse);
+      return this.receiveConversation(conversation);
+    } finally {
+      // Answered or failed, the server's read mark is the truth from here on.
+      if (upTo !== undefined) this.dispatch({ type: 'read-settled', chatId, upTo });
+    }
   }
 
   /** Joins a public conversation (the shared-link flow). */
@@ -231,8 +236,9 @@ export class InboxStore {
 
   /** After every (re)join: refresh the summaries, then read what the loaded conversations missed meanwhile. */
   private async catchUp(): Promise<void> {
+    const heldBefore = this.state.summaries;
     const inbox = await this.withRetry((signal) => fetchInbox(this.supabase, signal));
-    this.dispatch({ type: 'conversations-received', conversations: inbox });
+    this.dispatch({ type: 'inbox-received', conversations: inbox, heldBefore });
     await Promise.all(conversationsBehind(this.state).map((chatId) => this.readMissing(chatId)));
   }
 

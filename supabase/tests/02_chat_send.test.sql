@@ -10,8 +10,8 @@ select is((select v -> 'messages' -> 0 ->> 'user_name' from r), 'Alice', 'user_n
 select is((select v -> 'messages' -> 0 ->> 'user_id' from r), tests.id('alice')::text, 'user_id is the caller, never the body');
 select is((select v -> 'recipients' from r),
   jsonb_build_array(
-    jsonb_build_object('user_id', tests.id('alice'), 'unread_count', 0),
-    jsonb_build_object('user_id', tests.id('bob'), 'unread_count', 1)),
+    jsonb_build_object('user_id', tests.id('alice'), 'unread_count', 0, 'last_read_message_number', 1),
+    jsonb_build_object('user_id', tests.id('bob'), 'unread_count', 1, 'last_read_message_number', 0)),
   'every participant is a recipient with their own unread count; the sender''s mark moved');
 select is((select v -> 'conversation' ->> 'participant_count' from r), '2', 'the summary counts participants');
 select is((select v -> 'conversation' -> 'last_message' ->> 'text' from r), 'hi bob', 'the summary carries the last message');
@@ -104,7 +104,7 @@ select throws_ok(format($$select public.chat_send(%L, '[{"text":"x","role":"user
 reset role;
 select tests.act_as('alice');
 select is((select public.chat_send(tests.chat('legacy'), '[{"text":"still works"}]') -> 'recipients'),
-  jsonb_build_array(jsonb_build_object('user_id', tests.id('alice'), 'unread_count', 0)),
+  jsonb_build_array(jsonb_build_object('user_id', tests.id('alice'), 'unread_count', 0, 'last_read_message_number', 1)),
   'a send to a conversation without participant rows names its owner as the sole recipient');
 select is((select role from public.conversations_participants where conversation_id = tests.chat('legacy')), 'owner',
   'the legacy owner gets a participant row on that first write, so read marks work');

@@ -85,7 +85,7 @@ describe.each([
     );
     await expectSqlState(send(bob, chat, [{ text: 'not yours' }]), '42501');
     const sent = await send(alice, chat, [{ text: 'still works' }]);
-    expect(sent.recipients).toEqual([{ user_id: alice, unread_count: 0 }]);
+    expect(sent.recipients).toEqual([{ user_id: alice, unread_count: 0, last_read_message_number: 1 }]);
   });
 
   it('joins public conversations only, and reads move the mark forward', async () => {

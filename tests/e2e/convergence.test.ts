@@ -1,0 +1,60 @@
+// Issue 10: every inbox converges to the database. Real stores, real functions, real Realtime, on
+// Postgres, where concurrent transactions interleave (PGlite runs them one at a time).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { InboxStore, type InboxStoreOptions } from '../../src/client/index.ts';
+import { inboxMismatches, serverInbox } from '../support/inbox-check.ts';
+import { signUp, startLocalTarget, type TestUser, waitFor } from '../support/stack.ts';
+
+type LocalTarget = Awaited<ReturnType<typeof startLocalTarget>>;
+let target: LocalTarget;
+const stores: InboxStore[] = [];
+
+async function startStore(user: TestUser, options: InboxStoreOptions = {}): Promise<InboxStore> {
+  const store = new InboxStore(user.client, { onError: () => {}, ...options });
+  stores.push(store);
+  await store.start();
+  return store;
+}
+
+/** Waits until every store equals its user's chat_inbox; fails with what still differs. */
+async function converged(pairs: [InboxStore, TestUser][], what: string, timeoutMs = 15_000): Promise<void> {
+  let last: string[] = [];
+  try {
+    await waitFor(async () => {
+      last = [];
+      for (const [store, user] of pairs) {
+        for (const problem of inboxMismatches(store, await serverInbox(user.client))) last.push(`${user.email}: ${problem}`);
+      }
+      return last.length === 0;
+    }, what, timeoutMs);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${last.join('\n')}`);
+  }
+}
+
+beforeAll(async () => {
+  target = await startLocalTarget({ engine: 'postgres' });
+}, 120_000);
+afterEach(() => {
+  for (const store of stores.splice(0)) store.stop();
+});
+afterAll(() => target?.stop());
+
+describe('bug 1: bursts of concurrent sends into one conversation (Postgres)', () => {
+  it('after each burst every member shows the database’s unread count, last message and order', async () => {
+    const users = await Promise.all(Array.from({ length: 6 }, (_, i) => signUp(target, `burst${i}`)));
+    const group = await Promise.all(users.map((u) => startStore(u)));
+    const quiet = await group[0].create({ title: 'quiet', participant_ids: users.slice(1).map((u) => u.id) });
+    const chat = await group[0].create({ title: 'burst', participant_ids: users.slice(1).map((u) => u.id) });
+    await waitFor(() => group.every((s) => s.getSnapshot().conversations.length === 2), 'everyone to see both conversations');
+    await Promise.all(group.map((s) => s.loadMessages(chat.id)));
+    await group[1].send(quiet.id, 'the other conversation');
+
+    for (let burst = 1; burst <= 4; burst++) {
+      await Promise.all(group.map((store, i) => Promise.all(Array.from({ length: 4 }, (_, k) => store.send(chat.id, `b${burst} u${i} #${k}`)))));
+      await converged(users.map((u, i) => [group[i], u]), `every store to match the database after burst ${burst}`);
+    }
+    const snapshot = group[0].getSnapshot();
+    expect(snapshot.conversations[0]).toMatchObject({ id: chat.id, last_message_number: 4 * 6 * 4 });
+  }, 180_000);
+});
