@@ -2,7 +2,7 @@
 // shared schemas, each failure turned into one error type that says whether trying again can help.
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { z } from 'zod';
-import { ConversationSummary, ErrorBody, Message } from '../../supabase/functions/_shared/contract/index.ts';
+import { ConversationSummary, ErrorBody, InboxCheckpoint, Message } from '../../supabase/functions/_shared/contract/index.ts';
 
 /** Any supabase-js client, whatever its Database type: the library uses `auth`, `realtime`, `rpc` and `functions`. */
 export type SupabaseLike = SupabaseClient<any, any, any>;
@@ -50,6 +50,11 @@ export async function invokeFunction<S extends z.ZodType>(
 /** The caller's conversations, most recent activity first (`chat_inbox`). */
 export function fetchInbox(supabase: SupabaseLike, signal?: AbortSignal): Promise<ConversationSummary[]> {
   return callRpc(supabase, 'chat_inbox', {}, z.array(ConversationSummary), signal);
+}
+
+/** The checkpoint of the caller's inbox (`chat_inbox_checkpoint`): one cheap query, four numbers. */
+export function fetchCheckpoint(supabase: SupabaseLike, signal?: AbortSignal): Promise<InboxCheckpoint> {
+  return callRpc(supabase, 'chat_inbox_checkpoint', {}, InboxCheckpoint, signal);
 }
 
 /** Messages of a conversation numbered above `afterNumber`, ascending, at most `rowLimit` (`chat_messages`). */

@@ -10,7 +10,7 @@
 // merged on both, so any newer server state wins whatever order summaries arrive in, and what the
 // client derives locally (a newer message, a read not yet confirmed) sits on top of the server's
 // summary instead of replacing it.
-import type { ConversationSummary, Message } from '../../supabase/functions/_shared/contract/index.ts';
+import type { ConversationSummary, InboxCheckpoint, Message } from '../../supabase/functions/_shared/contract/index.ts';
 import type { InboxEvent } from './events.ts';
 
 /** A message the user sent that the server has not stored yet, or refused. */
@@ -408,6 +408,24 @@ export function olderPage(state: InboxState, chatId: string, size: number): { af
   const after = Math.max(0, end - size);
   return { after, limit: end - after };
 }
+
+/**
+ * The checkpoint of the server state held, computed as `chat_inbox_checkpoint()` computes it on the
+ * server: equal when every summary held is the server's current one, and none is missing or extra.
+ */
+export function inboxCheckpoint(state: InboxState): InboxCheckpoint {
+  const checkpoint = { conversations: 0, versions: 0, read_marks: 0, ids: 0 };
+  for (const summary of Object.values(state.summaries)) {
+    checkpoint.conversations += 1;
+    checkpoint.versions += summary.version;
+    checkpoint.read_marks += readMark(summary);
+    checkpoint.ids += Number.parseInt(summary.id.slice(0, 8), 16);
+  }
+  return checkpoint;
+}
+
+export const sameCheckpoint = (a: InboxCheckpoint, b: InboxCheckpoint): boolean =>
+  a.conversations === b.conversations && a.versions === b.versions && a.read_marks === b.read_marks && a.ids === b.ids;
 
 /** Conversations with messages loaded that miss some: the ones a catch-up must read. */
 export function conversationsBehind(state: InboxState): string[] {

@@ -31,23 +31,26 @@ export { parseInboxEvent, type InboxEvent, type InboxEventMap, type InvalidEvent
 export {
   conversationsBehind,
   emptyInbox,
+  inboxCheckpoint,
   isOptimistic,
   mergeSummaries,
   missingAfter,
   olderPage,
   readMark,
   reduce,
+  sameCheckpoint,
   supersedes,
   type ChatMessage,
   type InboxAction,
   type InboxState,
   type OptimisticMessage,
 } from './inbox-state.ts';
-export { InboxStore, type InboxStoreOptions, type JoinResult } from './inbox-store.ts';
+export { InboxStore, type InboxStoreOptions, type InboxStoreStats, type JoinResult } from './inbox-store.ts';
 export type {
   ConversationSummary,
   ConversationUpdatePayload,
   CreateBody,
+  InboxCheckpoint,
   Message,
   MessageInsertPayload,
 } from '../../supabase/functions/_shared/contract/index.ts';

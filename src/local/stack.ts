@@ -52,6 +52,12 @@ export interface LocalStack {
   requestCounts(): RequestCounts;
   /** Take Realtime down (every socket closed, new ones refused, REST 503) and bring it back. */
   realtime: { stop(): Promise<void>; start(): void; stats(): { connections: number; channels: number } };
+  /** Fault injection for tests and the soak. */
+  faults: {
+    /** Answer the Realtime broadcast API with this status while sockets stay up (the platform refusing or
+     * losing broadcasts); null answers normally again. */
+    broadcastApi(status: number | null): void;
+  };
   stop(): Promise<void>;
 }
 
@@ -90,6 +96,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   let ready = false;
   let realtimeUp = true;
+  let broadcastFault: number | null = null;
   let db: StackDatabase | undefined;
   let lite: ReturnType<typeof createLite> | undefined;
   let realtime: RealtimeServer | undefined;
@@ -122,6 +129,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       case 'auth':
         return lite.fetch(request);
       case 'realtimeApi':
+        if (broadcastFault !== null) return json(broadcastFault, { message: 'fault injected: broadcast refused' });
         return realtimeUp ? realtime.handleRest(request) : json(503, { message: 'Realtime is stopped' });
       case 'functions':
         return functions.handle(request, pathname.slice('/functions/v1'.length));
@@ -221,6 +229,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         realtimeUp = true;
       },
       stats: () => realtime!.stats(),
+    },
+    faults: {
+      broadcastApi(status) {
+        broadcastFault = status;
+      },
     },
     stop,
   };

@@ -3,6 +3,8 @@
 // one transaction at a time, which is why tests on it never saw the inversion).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
+import { ConversationSummary } from '../../supabase/functions/_shared/contract/index.ts';
+import { inboxCheckpoint, reduce, emptyInbox } from '../../src/client/index.ts';
 import { addUser, createPgliteDb, createPostgresDb, user, type TestDb } from '../support/db.ts';
 
 const claims = (sub: string) => JSON.stringify({ sub, role: 'authenticated' });
@@ -130,6 +132,37 @@ describe.each([
     expect(read).toMatchObject({ last_read_message_number: 1, conversation: { version: afterSend.version } });
     expect((await inbox(bob))[0]).toMatchObject({ last_read_message_number: 1, unread_count: 1 });
     expect((await inbox(alice))[0]).toMatchObject({ last_read_message_number: 2, unread_count: 0 });
+  });
+
+  it('chat_inbox_checkpoint equals the checkpoint a client computes from chat_inbox, and moves with every change', async () => {
+    const [alice, bob, carol] = [await addUser(db), await addUser(db), await addUser(db)];
+    const checkpoint = () => db.as(user(bob), async (q) => (await q<{ c: unknown }>('select chat_inbox_checkpoint() c'))[0].c);
+    const client = async () => {
+      const summaries = (await inbox(bob)).map((s) => ConversationSummary.parse(s));
+      return inboxCheckpoint(reduce(emptyInbox, { type: 'inbox-received', conversations: summaries, heldBefore: {} }));
+    };
+    const seen: unknown[] = [];
+    const step = async () => {
+      const server = await checkpoint();
+      expect(server).toEqual(await client());
+      expect(seen).not.toContainEqual(server);
+      seen.push(server);
+    };
+    await step();
+    const chat = await newChat(db, alice, [bob]);
+    await step();
+    await db.as(user(alice), (q) => q(`select chat_send($1, '[{"text":"a"}]')`, [chat]));
+    await step();
+    await db.as(user(bob), (q) => q('select chat_read($1)', [chat]));
+    await step();
+    const open = await newChat(db, carol, []);
+    await db.query('update conversations set is_public = true where id = $1', [open]);
+    await db.as(user(bob), (q) => q('select chat_join($1)', [open]));
+    await step();
+    await db.as(user(carol), (q) => q(`select chat_send($1, '[{"text":"b"}]')`, [open]));
+    await step();
+    await db.query('delete from conversations_participants where conversation_id = $1 and user_id = $2', [chat, bob]);
+    await step();
   });
 
   it('chat_inbox orders by microseconds, then id', async () => {

@@ -58,3 +58,37 @@ describe('bug 1: bursts of concurrent sends into one conversation (Postgres)', (
     expect(snapshot.conversations[0]).toMatchObject({ id: chat.id, last_message_number: 4 * 6 * 4 });
   }, 180_000);
 });
+
+describe('bug 2: broadcasts lost while every socket stays up', () => {
+  // Every broadcast of this stack fails (nothing listens there) while the WebSockets stay up: what a
+  // function that died after its commit, or a Realtime that refuses or drops broadcasts, looks like.
+  let lossy: LocalTarget;
+  beforeAll(async () => {
+    lossy = await startLocalTarget({
+      engine: 'postgres',
+      functionEnv: { CHAT_BROADCAST_URL: 'http://127.0.0.1:9/realtime/v1/api/broadcast', CHAT_BROADCAST_TIMEOUT_MS: '300' },
+    });
+  }, 120_000);
+  afterAll(() => lossy?.stop());
+
+  it('every connected store converges without a rejoin or a later message, within its checkpoint interval', async () => {
+    const users = await Promise.all(Array.from({ length: 3 }, (_, i) => signUp(lossy, `lossy${i}`)));
+    // A short interval for the test: the default is 25 s.
+    const group = await Promise.all(users.map((u) => startStore(u, { checkpointIntervalMs: 500 })));
+    const statuses: string[] = [];
+    for (const store of group) store.service.onStatus((status) => statuses.push(status));
+    const chat = await group[0].create({ title: 'lossy', participant_ids: users.slice(1).map((u) => u.id) });
+    await group[1].loadMessages(chat.id);
+
+    await group[0].send(chat.id, 'one');
+    await group[2].send(chat.id, 'two');
+    await group[1].send(chat.id, 'three');
+    await group[2].markRead(chat.id);
+    await waitFor(() => lossy.logs.filter((l) => l.event === 'chat_send_broadcast_failed').length === 3, 'the three broadcasts to fail');
+    await converged(users.map((u, i) => [group[i], u]), 'every store to match the database with no broadcast delivered', 20_000);
+
+    expect(statuses.filter((s) => s !== 'subscribed')).toEqual([]);
+    expect(group.every((s) => s.service.status === 'subscribed')).toBe(true);
+    expect(group.map((s) => s.stats.repairs).every((n) => n > 0)).toBe(true);
+  }, 120_000);
+});

@@ -88,6 +88,23 @@ export const ConversationSummary = z.object({
 });
 export type ConversationSummary = z.infer<typeof ConversationSummary>;
 
+/**
+ * `chat_inbox_checkpoint()`: four numbers that change whenever anything in the caller's inbox does. A
+ * client computes the same from the summaries it holds (see the checkpoint migration); when they
+ * differ it has missed something and catches up.
+ */
+export const InboxCheckpoint = z.object({
+  /** How many conversations the inbox lists. */
+  conversations: z.number().int().nonnegative(),
+  /** Sum of their versions. */
+  versions: z.number().int().nonnegative(),
+  /** Sum of the caller's read marks in them. */
+  read_marks: z.number().int().nonnegative(),
+  /** Sum of the first 8 hex digits of their ids, as unsigned 32-bit numbers. */
+  ids: z.number().int().nonnegative(),
+});
+export type InboxCheckpoint = z.infer<typeof InboxCheckpoint>;
+
 // ---- events on the inbox channel
 
 export const EVENT = {
