@@ -54,9 +54,12 @@ export interface LocalStack {
   realtime: { stop(): Promise<void>; start(): void; stats(): { connections: number; channels: number } };
   /** Fault injection for tests and the soak. */
   faults: {
-    /** Answer the Realtime broadcast API with this status while sockets stay up (the platform refusing or
-     * losing broadcasts); null answers normally again. */
-    broadcastApi(status: number | null): void;
+    /** Answer the Realtime broadcast API with this status while sockets stay up (the platform refusing
+     * broadcasts), or 'drop': answer 202 and deliver nothing (accepted, then lost); null answers normally again. */
+    broadcastApi(fault: number | 'drop' | null): void;
+    /** While on, a function that calls the broadcast API is killed (SIGKILL) instead: it has committed
+     * and dies before anything is broadcast. */
+    killFunctionsAtBroadcast(on: boolean): void;
   };
   stop(): Promise<void>;
 }
@@ -96,7 +99,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   let ready = false;
   let realtimeUp = true;
-  let broadcastFault: number | null = null;
+  let broadcastFault: number | 'drop' | null = null;
+  let killAtBroadcast = false;
   let db: StackDatabase | undefined;
   let lite: ReturnType<typeof createLite> | undefined;
   let realtime: RealtimeServer | undefined;
@@ -129,6 +133,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       case 'auth':
         return lite.fetch(request);
       case 'realtimeApi':
+        if (killAtBroadcast) {
+          // Only chat-send broadcasts after a commit with the user waiting: the one worth killing there.
+          await functions.kill('chat-send');
+          return json(503, { message: 'fault injected: the calling function was killed' });
+        }
+        if (broadcastFault === 'drop') return json(202, { message: 'fault injected: accepted, delivered to nobody' });
         if (broadcastFault !== null) return json(broadcastFault, { message: 'fault injected: broadcast refused' });
         return realtimeUp ? realtime.handleRest(request) : json(503, { message: 'Realtime is stopped' });
       case 'functions':
@@ -231,8 +241,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stats: () => realtime!.stats(),
     },
     faults: {
-      broadcastApi(status) {
-        broadcastFault = status;
+      broadcastApi(fault) {
+        broadcastFault = fault;
+      },
+      killFunctionsAtBroadcast(on) {
+        killAtBroadcast = on;
       },
     },
     stop,
