@@ -38,7 +38,12 @@ export function conversationUpdate(
   return {
     topic: inboxTopic(recipient.user_id),
     event: EVENT.conversationUpdate,
-    payload: { chat_id: summary.id, eventType, reason, data: personalise(summary, recipient.unread_count, recipient.last_read_message_number) },
+    payload: {
+      chat_id: summary.id,
+      eventType,
+      reason,
+      data: personalise(summary, recipient.unread_count, recipient.last_read_message_number),
+    },
     private: true,
   };
 }
