@@ -41,6 +41,8 @@ export interface SoakReport {
   users: number;
   conversations: number;
   answered: number;
+  /** Sends the store gave up on (a request killed before its commit) that the user retried. */
+  retried: number;
   stored: number;
   events_expected: number;
   events_received: number;
@@ -111,11 +113,15 @@ export async function runSoak(options: SoakOptions, seed = Date.now()): Promise<
 
     const answered = new Set<string>();
     let sent = 0;
-    const workload = async (count: number) => {
+    let retried = 0;
+    /** Senders until `count` more messages are answered, or while `until` is pending. */
+    const workload = async (count: number, until?: Promise<unknown>) => {
       const goal = sent + count;
+      let over = false;
+      void until?.then(() => (over = true));
       await Promise.all(
         Array.from({ length: options.senders }, async () => {
-          while (sent < goal) {
+          while (until ? !over : sent < goal) {
             const u = Math.floor(random() * users.length);
             if (memberships[u]!.length === 0) continue;
             const chat = pick(memberships[u]!);
@@ -127,17 +133,26 @@ export async function runSoak(options: SoakOptions, seed = Date.now()): Promise<
       );
     };
 
+    // Clean phases between the faults; during a fault the senders keep sending until it is over. Convergence
+    // is timed from the end of the fault (the senders' last requests still finishing count in it).
     const faults: SoakReport['faults'] = [];
     const perPhase = Math.ceil(options.messages / (options.faults.length + 1));
-    await workload(perPhase);
     for (const fault of options.faults) {
+      await workload(perPhase);
       const faultStarted = Date.now();
-      await Promise.all([inject(fault, target, users, options.faultScale), workload(perPhase)]);
-      const lasted = Date.now() - faultStarted;
+      const injected = inject(fault, target, users, options.faultScale);
+      const sending = workload(0, injected);
+      await injected;
+      const faultEnded = Date.now();
+      await sending;
+      retried += await retryFailed(stores, answered);
       const convergedMs = await waitUntilConverged(users, stores, options.convergeTimeoutMs);
-      faults.push({ fault, lasted_ms: lasted, converged_ms: convergedMs });
-      log({ event: 'soak_fault', fault, lasted_ms: lasted, converged_ms: convergedMs, answered: answered.size });
+      const sinceEnd = convergedMs === null ? null : Date.now() - faultEnded;
+      faults.push({ fault, lasted_ms: faultEnded - faultStarted, converged_ms: sinceEnd });
+      log({ event: 'soak_fault', fault, lasted_ms: faultEnded - faultStarted, converged_ms: sinceEnd, answered: answered.size });
     }
+    if (sent < options.messages) await workload(options.messages - sent);
+    retried += await retryFailed(stores, answered);
     await Promise.all(stores.map((s) => s.whenIdle()));
     await waitUntilConverged(users, stores, options.convergeTimeoutMs);
 
@@ -158,6 +173,7 @@ export async function runSoak(options: SoakOptions, seed = Date.now()): Promise<
       users: options.users,
       conversations: options.conversations,
       answered: answered.size,
+      retried,
       stored,
       events_expected: expected,
       events_received: eventsReceived,
@@ -178,6 +194,29 @@ export async function runSoak(options: SoakOptions, seed = Date.now()): Promise<
 }
 
 type Target = Awaited<ReturnType<typeof startLocalTarget>>;
+
+/**
+ * What a user does with a message marked failed (its request died before the commit, every retry too):
+ * taps retry, until it is stored. Returns how many there were.
+ */
+async function retryFailed(stores: InboxStore[], answered: Set<string>): Promise<number> {
+  let count = 0;
+  await Promise.all(
+    stores.flatMap((store) =>
+      Object.entries(store.getSnapshot().messages).flatMap(([chatId, messages]) =>
+        messages.filter((m) => isOptimistic(m) && m.status === 'failed').map(async (m) => {
+          count++;
+          for (let attempt = 0; attempt < 5; attempt++) {
+            const stored = await store.retry(chatId, m.client_msg_id!).catch(() => null);
+            if (stored) return answered.add(stored.id);
+            await sleep(500);
+          }
+        })
+      )
+    ),
+  );
+  return count;
+}
 
 /** One action of one user: the ids of the messages answered 200 (none for a read or a failure). */
 async function act(target: Target, user: TestUser, store: InboxStore, chatId: string, random: () => number): Promise<string[]> {
