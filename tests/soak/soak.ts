@@ -286,10 +286,10 @@ async function inject(fault: Fault, target: Target, users: TestUser[], scale: nu
       return;
     case 'client-stops-reading': {
       // The socket stays open but nothing is read from it: the server's send buffer fills.
-      const sockets = some.map((u) => (u.client.realtime as unknown as { conn?: { _socket?: { pause(): void; resume(): void } } }).conn?._socket);
-      for (const socket of sockets) socket?.pause();
+      const sockets = some.map((u) => tcpSocketOf(u));
+      for (const socket of sockets) socket.pause();
       await sleep(ms(5_000));
-      for (const socket of sockets) socket?.resume();
+      for (const socket of sockets) socket.resume();
       return;
     }
     case 'broadcast-refused':
@@ -305,6 +305,16 @@ async function inject(fault: Fault, target: Target, users: TestUser[], scale: nu
       await sleep(ms(3_000));
       return stack.faults.killFunctionsAtBroadcast(false);
   }
+}
+
+type Pausable = { pause(): void; resume(): void };
+
+/** The TCP socket under a client's Realtime WebSocket (realtime-js → phoenix Socket → ws → net.Socket). */
+function tcpSocketOf(user: TestUser): Pausable {
+  const realtime = user.client.realtime as unknown as { socketAdapter?: { socket?: { conn?: { _socket?: Pausable } } } };
+  const socket = realtime.socketAdapter?.socket?.conn?._socket;
+  if (!socket) throw new Error(`${user.email} has no open Realtime socket to stop reading`);
+  return socket;
 }
 
 /** Milliseconds until every store equals its user's chat_inbox (null: not within the timeout). */
