@@ -1,7 +1,7 @@
 // What each design costs a client: connections and channels for a user in N conversations. Ours
 // joins one private channel whatever N; a channel-per-conversation client joins N.
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { UnifiedChannelService } from '../src/client/index.ts';
+import { UnifiedChannelService } from 'supabase-realtime-inbox/client';
 import { type Bench, callFunction, clientFor, createUsers, signUpUser } from './harness.ts';
 import { round } from './stats.ts';
 

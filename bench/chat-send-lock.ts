@@ -1,6 +1,7 @@
 // Sends per second into ONE conversation from 8 concurrent writers (pgbench), at 2 and 1000
 // participants: what the conversation row lock lets through (issue 16, "lock as late as possible").
 // `npx tsx bench/chat-send-lock.ts [seconds]` on the Postgres at DATABASE_URL; a scratch database.
+import 'supabase-realtime-inbox-local/node-version';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,6 +1,6 @@
 // Recovery: B's InboxStore holds a conversation, Realtime goes down, A sends N messages, Realtime
 // comes back. Measured: from Realtime being back until B holds all N, in order, each once.
-import { InboxStore, isOptimistic } from '../src/client/index.ts';
+import { InboxStore, isOptimistic } from 'supabase-realtime-inbox/client';
 import { type Bench, callFunction, createConversation, createUsers, signUpUser } from './harness.ts';
 import { round } from './stats.ts';
 

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
-import { projectRoot } from '../src/local/schema.ts';
-import { createScratchDatabase } from '../src/local/scratch-database.ts';
-import { type LocalStack, type StackLogEntry, startLocalStack } from '../src/local/stack.ts';
+import { createScratchDatabase, type LocalStack, resolveProjectDir, type StackLogEntry, startLocalStack } from 'supabase-realtime-inbox-local';
+
+const projectRoot = resolveProjectDir();
 
 export type Engine = 'pglite' | 'postgres';
 

@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from '../src/local/schema.ts';
+import { resolveProjectDir } from 'supabase-realtime-inbox-local';
 import { channelsPerUser } from './channels.ts';
 import { convergence } from './convergence.ts';
 import { databaseCost } from './database.ts';
@@ -14,6 +14,8 @@ import { type Engine, startBench } from './harness.ts';
 import { type EngineResults, latencySvg, markdown, type RunResults, textTable } from './report.ts';
 import { realtimeThroughput } from './realtime-throughput.ts';
 import { throughput } from './throughput.ts';
+
+const projectRoot = resolveProjectDir();
 
 const quick = process.argv.includes('--quick');
 const engineArg = process.argv[process.argv.indexOf('--engine') + 1];

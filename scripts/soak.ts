@@ -1,6 +1,7 @@
 // `npm run soak [-- --engine postgres|pglite|both --messages N --users N --conversations N --senders N
 //   --interval MS --scale X --seed N]`: the fault-injection soak of tests/soak/soak.ts, one JSON line per
 // event, a summary per engine; exits 1 on any mismatch or a fault the stores did not converge after.
+import 'supabase-realtime-inbox-local/node-version';
 import { parseArgs } from 'node:util';
 import { FAULTS, runSoak, type SoakOptions } from '../tests/soak/soak.ts';
 

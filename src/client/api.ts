@@ -1,13 +1,14 @@
 // The HTTP side of the client: the read RPCs and the write functions, each answer validated with the
 // shared schemas, each failure turned into one error type that says whether trying again can help.
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { z } from 'zod';
-import { ConversationSummary, ErrorBody, InboxCheckpoint, Message } from '../../supabase/functions/_shared/contract/index.ts';
+import * as z from 'zod'; // a namespace import, so bundlers drop the unused parts of zod
+import { ConversationSummary, ErrorBody, InboxCheckpoint, Message } from 'supabase-realtime-inbox-contract';
+import type { Database } from 'supabase-realtime-inbox-contract/database';
 
 /** Any supabase-js client, whatever its Database type: the library uses `auth`, `realtime`, `rpc` and `functions`. */
 export type SupabaseLike = SupabaseClient<any, any, any>;
 
-export type ChatFunctionName = 'chat-send' | 'chat-read' | 'chat-join' | 'chat-create';
+export type ChatFunctionName = 'chat-send' | 'chat-read' | 'chat-join' | 'chat-create' | 'chat-edit' | 'chat-delete' | 'chat-leave';
 
 /** Largest `row_limit` chat_messages accepts. */
 export const MAX_ROWS = 1000;
@@ -69,10 +70,12 @@ export function fetchMessages(
   return callRpc(supabase, 'chat_messages', args, z.array(Message), signal);
 }
 
-async function callRpc<S extends z.ZodType>(
+type Rpc = Database['public']['Functions'];
+
+export async function callRpc<F extends keyof Rpc, S extends z.ZodType>(
   supabase: SupabaseLike,
-  fn: string,
-  args: object,
+  fn: F,
+  args: Rpc[F]['Args'],
   schema: S,
   signal?: AbortSignal,
 ): Promise<z.output<S>> {

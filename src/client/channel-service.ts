@@ -3,7 +3,7 @@
 // the channel when realtime-js gives up on it, and hands validated events to its listeners. What to do
 // after a (re)subscribe, such as catching up, belongs to whoever holds state: see `onStatus`.
 import { REALTIME_SUBSCRIBE_STATES, type RealtimeChannel } from '@supabase/supabase-js';
-import { EVENT, inboxTopic, type InboxEventName } from '../../supabase/functions/_shared/contract/index.ts';
+import { EVENT, inboxTopic, type InboxEventName } from 'supabase-realtime-inbox-contract';
 import type { SupabaseLike } from './api.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
 import { parseInboxEvent, type InboxEvent, type InboxEventMap, type InvalidEvent } from './events.ts';

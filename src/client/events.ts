@@ -1,7 +1,7 @@
 // Validation of what arrives on the inbox channel. Broadcasts are only as trustworthy as the code
 // that sent them, so every payload goes through the shared wire schemas before the app sees it.
 import type { z } from 'zod';
-import { EventPayloads, type InboxEventName } from '../../supabase/functions/_shared/contract/index.ts';
+import { EventPayloads, type InboxEventName } from 'supabase-realtime-inbox-contract';
 
 /** Payload type of each inbox event, as the schemas define it. */
 export type InboxEventMap = { [K in InboxEventName]: z.output<(typeof EventPayloads)[K]> };

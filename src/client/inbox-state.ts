@@ -10,7 +10,7 @@
 // merged on both, so any newer server state wins whatever order summaries arrive in, and what the
 // client derives locally (a newer message, a read not yet confirmed) sits on top of the server's
 // summary instead of replacing it.
-import type { ConversationSummary, InboxCheckpoint, Message } from '../../supabase/functions/_shared/contract/index.ts';
+import type { ConversationSummary, InboxCheckpoint, Message } from 'supabase-realtime-inbox-contract';
 import type { InboxEvent } from './events.ts';
 
 /** A message the user sent that the server has not stored yet, or refused. */

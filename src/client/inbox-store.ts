@@ -9,7 +9,7 @@ import {
   type ConversationSummary,
   type CreateBody,
   type Message,
-} from '../../supabase/functions/_shared/contract/index.ts';
+} from 'supabase-realtime-inbox-contract';
 import {
   ChatApiError,
   fetchCheckpoint,

@@ -4,7 +4,7 @@
  *
  * ```ts
  * import { createClient } from '@supabase/supabase-js';
- * import { InboxStore } from './client/index.ts';
+ * import { InboxStore } from 'supabase-realtime-inbox/client';
  *
  * const supabase = createClient(url, publishableKey);
  * const store = new InboxStore(supabase);
@@ -13,44 +13,43 @@
  * await store.send(chatId, 'hello');
  * ```
  *
- * Browsers need nothing more. **Node 20** has no global WebSocket, and createClient() throws without one:
- * pass the `ws` package as the transport, `createClient(url, key, { realtime: { transport: WebSocket } })`
- * with `import WebSocket from 'ws'`. Node 22 and later have a global WebSocket.
+ * Browsers need nothing more; on Node, 22 or later (as supabase-js requires), which has a global WebSocket.
  *
  * @module
  */
+// The public face: the two classes, their options, the events and snapshot they hand out, the error.
+// Reducer internals (inbox-state.ts) and the retry helpers are not API.
 export { ChatApiError, type ChatFunctionName, type SupabaseLike } from './api.ts';
-export { Backoff, retryWithBackoff, type BackoffOptions, type RetryOptions } from './backoff.ts';
+export type { BackoffOptions, RetryOptions } from './backoff.ts';
+// The actions of issue 13 as plain functions over a supabase client (the store does not wrap them yet).
+export {
+  deleteMessage,
+  editMessage,
+  fetchChanges,
+  fetchMembers,
+  leaveConversation,
+  markAllRead,
+} from './changes.ts';
 export {
   UnifiedChannelService,
   type ChannelStatus,
   type StatusListener,
   type UnifiedChannelServiceOptions,
 } from './channel-service.ts';
-export { parseInboxEvent, type InboxEvent, type InboxEventMap, type InvalidEvent, type ParsedEvent } from './events.ts';
-export {
-  conversationsBehind,
-  emptyInbox,
-  inboxCheckpoint,
-  isOptimistic,
-  mergeSummaries,
-  missingAfter,
-  olderPage,
-  readMark,
-  reduce,
-  sameCheckpoint,
-  supersedes,
-  type ChatMessage,
-  type InboxAction,
-  type InboxState,
-  type OptimisticMessage,
-} from './inbox-state.ts';
+export type { InboxEvent, InboxEventMap, InvalidEvent } from './events.ts';
+export { isOptimistic, type ChatMessage, type InboxState, type OptimisticMessage } from './inbox-state.ts';
 export { InboxStore, type InboxStoreOptions, type InboxStoreStats, type JoinResult } from './inbox-store.ts';
-export type {
-  ConversationSummary,
-  ConversationUpdatePayload,
-  CreateBody,
-  InboxCheckpoint,
-  Message,
-  MessageInsertPayload,
-} from '../../supabase/functions/_shared/contract/index.ts';
+export type { Database, Json } from 'supabase-realtime-inbox-contract/database';
+export {
+  EVENT,
+  inboxTopic,
+  LIMITS,
+  type ConversationSummary,
+  type ConversationUpdatePayload,
+  type ConversationUpdateReason,
+  type CreateBody,
+  type InboxCheckpoint,
+  type InboxEventName,
+  type Message,
+  type MessageInsertPayload,
+} from 'supabase-realtime-inbox-contract';

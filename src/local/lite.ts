@@ -48,3 +48,5 @@ export function createLite(db: StackDatabase, keys: StackKeys, options: LiteOpti
 
   return { app, fetch };
 }
+
+export type Lite = ReturnType<typeof createLite>;

@@ -14,7 +14,7 @@ interface LiteRlsInternals {
  * supabase_migrations.schema_migrations like the CLI), then seed.sql on a fresh database.
  * Returns the names of the migrations it applied.
  */
-export async function prepareDatabase(db: StackDatabase, app: App): Promise<string[]> {
+export async function prepareDatabase(db: StackDatabase, app: App, projectDir: string): Promise<string[]> {
   // lite's auth tables first: the bootstrap only creates what is missing, so the reverse order would
   // leave a minimal auth.users in place of GoTrue's.
   await db.exclusive(() => app.ensureSystemSchema());
@@ -26,7 +26,7 @@ export async function prepareDatabase(db: StackDatabase, app: App): Promise<stri
   );
   const fresh = applied.size === 0;
   const ran: string[] = [];
-  for (const file of migrationFiles()) {
+  for (const file of migrationFiles(projectDir)) {
     const [version, ...rest] = file.name.replace(/\.sql$/, '').split('_');
     if (applied.has(version)) continue;
     await db.transaction(async (tx) => {
@@ -38,7 +38,7 @@ export async function prepareDatabase(db: StackDatabase, app: App): Promise<stri
     });
     ran.push(file.name);
   }
-  const seed = seedFile();
+  const seed = seedFile(projectDir);
   if (fresh && seed) await db.transaction((tx) => tx.exec(seed.sql));
 
   await primeLite(db, app.connection);

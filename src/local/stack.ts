@@ -1,19 +1,28 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { getRequestListener } from '@hono/node-server';
+import { createTokenResolver } from './auth/tokens.ts';
 import { openDatabase, type StackDatabase } from './database.ts';
+import { demoUsersMount } from './demo-users.ts';
 import { discoverFunctions, type FunctionSpec } from './functions/config.ts';
-import { createFunctionsRunner, type FunctionLogLine, type FunctionsRunner } from './functions/runner.ts';
+import { cliEnvironment, functionLogEntry } from './functions/environment.ts';
+import { createFunctionsRunner, type FunctionsRunner } from './functions/runner.ts';
+import { createFaults, type Faults } from './faults.ts';
+import { createGateway, type Mount, type RequestCounts } from './gateway.ts';
 import { resolveKeys, type StackKeys } from './keys.ts';
-import { createLite } from './lite.ts';
+import { createLite, type Lite } from './lite.ts';
 import { prepareDatabase } from './migrate.ts';
-import { createDatabasePolicy, createRealtimeServer, createTokenResolver, type RealtimeServer } from './realtime/index.ts';
-import { projectRoot } from './schema.ts';
+import { createDatabasePolicy } from './realtime/index.ts';
+import { createRealtimeSwitch, type RealtimeSwitch } from './realtime-switch.ts';
+import { resolveProjectDir } from './schema.ts';
+import { createWebApp, webDir } from './web.ts';
+
+export type { Mount, RequestCounts } from './gateway.ts';
 
 export type StackLogEntry = { event: string; [field: string]: unknown };
+type Log = (entry: StackLogEntry) => void;
 
 export interface LocalStackOptions {
+  /** The directory holding supabase/ (migrations, functions, config.toml); default SUPABASE_WORKDIR, else the working directory. */
+  projectDir?: string;
   /** Default 54321; 0 picks a free port. */
   port?: number;
   host?: string;
@@ -28,17 +37,12 @@ export interface LocalStackOptions {
   functionEnv?: Record<string, string>;
   /** Functions served besides supabase/functions (benchmarks serve their baselines this way). */
   extraFunctions?: FunctionSpec[];
+  /** More paths to serve, tried after the Supabase ones in order (a '/' prefix catches the rest). */
+  mounts?: Mount[];
+  /** The built web app, served on every path nothing else answers (default dist/web). */
+  webDir?: string;
   /** Structured log lines: the stack's own events and every line a function prints. */
   onLog?: (entry: StackLogEntry) => void;
-}
-
-/** Requests served so far, by service; the benchmarks count round trips with it. */
-export interface RequestCounts {
-  rest: number;
-  auth: number;
-  realtimeApi: number;
-  functions: number;
-  websocketUpgrades: number;
 }
 
 export interface LocalStack {
@@ -51,203 +55,87 @@ export interface LocalStack {
   db: StackDatabase;
   requestCounts(): RequestCounts;
   /** Take Realtime down (every socket closed, new ones refused, REST 503) and bring it back. */
-  realtime: { stop(): Promise<void>; start(): void; stats(): { connections: number; channels: number } };
+  realtime: Pick<RealtimeSwitch, 'stop' | 'start' | 'stats'>;
   /** Fault injection for tests and the soak. */
-  faults: {
-    /** Answer the Realtime broadcast API with this status while sockets stay up (the platform refusing
-     * broadcasts), or 'drop': answer 202 and deliver nothing (accepted, then lost); null answers normally again. */
-    broadcastApi(fault: number | 'drop' | null): void;
-    /** While on, a function that calls the broadcast API is killed (SIGKILL) instead: it has committed
-     * and dies before anything is broadcast. */
-    killFunctionsAtBroadcast(on: boolean): void;
-  };
+  faults: Faults;
   stop(): Promise<void>;
 }
 
-type HttpService = Exclude<keyof RequestCounts, 'websocketUpgrades'>;
-
-function serviceFor(pathname: string): HttpService | null {
-  if (pathname.startsWith('/rest/v1/')) return 'rest';
-  if (pathname.startsWith('/auth/v1/')) return 'auth';
-  if (pathname.startsWith('/realtime/v1/api/')) return 'realtimeApi';
-  if (pathname.startsWith('/functions/v1/')) return 'functions';
-  return null;
+/** The paths `supabase start` serves, on the services that answer them here, and the demo accounts. */
+function serviceMounts(db: StackDatabase, lite: Lite, realtime: RealtimeSwitch, functions: FunctionsRunner, faulty: ReturnType<typeof createFaults>['wrap']): Mount[] {
+  return [
+    { prefix: '/rest/v1/', service: 'rest', cors: 'gateway', handle: (request) => lite.fetch(request) },
+    { prefix: '/auth/v1/', service: 'auth', cors: 'gateway', handle: (request) => lite.fetch(request) },
+    { prefix: '/realtime/v1/api/', service: 'realtimeApi', cors: 'own', handle: faulty((request) => realtime.handleRest(request)) },
+    { prefix: '/functions/v1/', service: 'functions', cors: 'own', handle: (request, path) => functions.handle(request, path) },
+    demoUsersMount(db),
+  ];
 }
 
-/** The API gateway's CORS answer: any origin, the methods and headers the browser asks for. */
-function preflight(request: Request): Response {
-  return new Response(null, {
-    status: 204,
-    headers: {
-      'access-control-allow-origin': '*',
-      'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
-      'access-control-allow-headers': request.headers.get('access-control-request-headers') ?? '*',
-      'access-control-max-age': '3600',
-    },
+function startRealtime(db: StackDatabase, keys: StackKeys, log: Log): RealtimeSwitch {
+  return createRealtimeSwitch({
+    resolveToken: createTokenResolver({ jwtSecret: keys.jwtSecret, publishableKeys: [keys.publishableKey], secretKeys: [keys.secretKey] }),
+    policy: createDatabasePolicy(db),
+    log,
   });
 }
 
-const json = (status: number, body: unknown) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+function createFunctions(url: string, keys: StackKeys, db: StackDatabase, projectDir: string, options: LocalStackOptions, log: Log): FunctionsRunner {
+  return createFunctionsRunner({
+    functions: [...discoverFunctions(join(projectDir, 'supabase')), ...(options.extraFunctions ?? [])],
+    projectRoot: projectDir,
+    verifyJwt: createTokenResolver({ jwtSecret: keys.jwtSecret, publishableKeys: [], secretKeys: [] }),
+    env: { ...cliEnvironment(url, keys, db.url), ...options.functionEnv },
+    onLog: (line) => log(functionLogEntry(line)),
+  });
+}
 
 /** Starts everything `supabase start` + `supabase functions serve` would, on one port, without Docker. */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const started = performance.now();
-  const log = options.onLog ?? (() => {});
+  const log: Log = options.onLog ?? (() => {});
   const keys = await resolveKeys(options.keys);
-  const host = options.host ?? '127.0.0.1';
+  const projectDir = resolveProjectDir(options.projectDir);
+  const gateway = createGateway();
+  // The port first: when it is taken, that is known at once rather than after the migrations.
+  const url = await gateway.listen(options.port ?? 54321, options.host ?? '127.0.0.1');
 
-  let ready = false;
-  let realtimeUp = true;
-  let broadcastFault: number | 'drop' | null = null;
-  let killAtBroadcast = false;
-  let db: StackDatabase | undefined;
-  let lite: ReturnType<typeof createLite> | undefined;
-  let realtime: RealtimeServer | undefined;
-  let newRealtime: () => RealtimeServer = () => {
-    throw new Error('Realtime is not configured yet');
-  };
-  let functions: FunctionsRunner | undefined;
-
-  const counts: RequestCounts = { rest: 0, auth: 0, realtimeApi: 0, functions: 0, websocketUpgrades: 0 };
-
-  async function route(request: Request): Promise<Response> {
-    const { pathname } = new URL(request.url);
-    if (pathname === '/health') return json(ready ? 200 : 503, { status: ready ? 'healthy' : 'starting' });
-    const service = serviceFor(pathname);
-    if (!service) return json(404, { message: `no route for ${pathname}` });
-    counts[service]++;
-    // Functions and Realtime answer CORS themselves, as on the platform. lite's auth preflight lacks
-    // Access-Control-Allow-Headers (browsers then refuse to sign in), so the gateway answers for lite.
-    if (service !== 'rest' && service !== 'auth') return dispatch(service, request, pathname);
-    if (request.method === 'OPTIONS') return preflight(request);
-    const response = await dispatch(service, request, pathname);
-    if (!response.headers.has('access-control-allow-origin')) response.headers.set('access-control-allow-origin', '*');
-    return response;
-  }
-
-  async function dispatch(service: HttpService, request: Request, pathname: string): Promise<Response> {
-    if (!ready || !lite || !realtime || !functions) return json(503, { message: 'the local stack is starting' });
-    switch (service) {
-      case 'rest':
-      case 'auth':
-        return lite.fetch(request);
-      case 'realtimeApi':
-        if (killAtBroadcast) {
-          // Only chat-send broadcasts after a commit with the user waiting: the one worth killing there.
-          await functions.kill('chat-send');
-          return json(503, { message: 'fault injected: the calling function was killed' });
-        }
-        if (broadcastFault === 'drop') return json(202, { message: 'fault injected: accepted, delivered to nobody' });
-        if (broadcastFault !== null) return json(broadcastFault, { message: 'fault injected: broadcast refused' });
-        return realtimeUp ? realtime.handleRest(request) : json(503, { message: 'Realtime is stopped' });
-      case 'functions':
-        return functions.handle(request, pathname.slice('/functions/v1'.length));
-    }
-  }
-
-  const server: Server = createServer(
-    getRequestListener(route, { errorHandler: (error) => json(500, { message: String(error) }) }),
-  );
-  // Longer than clients keep idle sockets (undici: 4 s), so a client never reuses a socket the server
-  // is closing at that moment (Node's default 5 s makes an occasional request fail with a reset).
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.on('upgrade', (req, socket, head) => {
-    const path = (req.url ?? '').split('?')[0];
-    if (path !== '/realtime/v1/websocket' || !ready || !realtimeUp || !realtime) {
-      socket.destroy();
-      return;
-    }
-    counts.websocketUpgrades++;
-    realtime.handleUpgrade(req, socket, head);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 54321, host, resolve);
-  });
-  const url = `http://${host}:${(server.address() as AddressInfo).port}`;
-
+  const parts: { db?: StackDatabase; realtime?: RealtimeSwitch; functions?: FunctionsRunner } = {};
+  const faults = createFaults((name) => parts.functions?.kill(name) ?? Promise.resolve());
   async function stop() {
-    ready = false;
-    await realtime?.close();
-    await functions?.stop();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await db?.close();
+    gateway.shut();
+    await parts.realtime?.stop();
+    await parts.functions?.stop();
+    await gateway.close();
+    await parts.db?.close();
   }
 
   try {
-    db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
-    lite = createLite(db, keys, { jwtExpirySeconds: options.jwtExpirySeconds ?? 3600 });
-    const applied = await prepareDatabase(db, lite.app);
+    const db = (parts.db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir }));
+    const lite = createLite(db, keys, { jwtExpirySeconds: options.jwtExpirySeconds ?? 3600 });
+    const applied = await prepareDatabase(db, lite.app, projectDir);
     log({ event: 'local_stack_migrated', database: db.kind, applied });
-
-    const realtimeOptions = {
-      resolveToken: createTokenResolver({
-        jwtSecret: keys.jwtSecret,
-        publishableKeys: [keys.publishableKey],
-        secretKeys: [keys.secretKey],
-      }),
-      policy: createDatabasePolicy(db),
-      log,
-    };
-    newRealtime = () => createRealtimeServer(realtimeOptions);
-    realtime = newRealtime();
-
-    functions = createFunctionsRunner({
-      functions: [...discoverFunctions(join(projectRoot, 'supabase')), ...(options.extraFunctions ?? [])],
-      projectRoot,
-      verifyJwt: createTokenResolver({ jwtSecret: keys.jwtSecret, publishableKeys: [], secretKeys: [] }),
-      env: {
-        SUPABASE_URL: url,
-        SUPABASE_ANON_KEY: keys.anonKey,
-        SUPABASE_SERVICE_ROLE_KEY: keys.serviceRoleKey,
-        SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: keys.publishableKey }),
-        SUPABASE_SECRET_KEYS: JSON.stringify({ default: keys.secretKey }),
-        ...(db.url ? { SUPABASE_DB_URL: db.url } : {}),
-        ...options.functionEnv,
-      },
-      onLog: (line: FunctionLogLine) =>
-        log(line.json ? { ...line.json, event: String(line.json.event ?? 'function_log'), function: line.function }
-          : { event: 'function_output', function: line.function, stream: line.stream, line: line.line }),
-    });
+    const realtime = (parts.realtime = startRealtime(db, keys, log));
+    const functions = (parts.functions = createFunctions(url, keys, db, projectDir, options, log));
     await functions.start();
+    const web: Mount = { prefix: '/', cors: 'own', handle: createWebApp({ publishableKey: keys.publishableKey, dir: options.webDir ?? webDir(projectDir) }) };
+    gateway.open([...serviceMounts(db, lite, realtime, functions, faults.wrap), ...(options.mounts ?? []), web], realtime.upgrade);
   } catch (error) {
     await stop().catch(() => {});
     throw error;
   }
 
-  ready = true;
+  const { db, realtime, functions } = parts as Required<typeof parts>;
   log({ event: 'local_stack_ready', url, boot_ms: Math.round(performance.now() - started), functions: functions.names });
-
   return {
     url,
     keys,
     dbUrl: db.url,
     functions: functions.names,
     db,
-    requestCounts: () => ({ ...counts }),
-    realtime: {
-      async stop() {
-        realtimeUp = false;
-        await realtime?.close();
-      },
-      start() {
-        if (realtimeUp) return;
-        realtime = newRealtime();
-        realtimeUp = true;
-      },
-      stats: () => realtime!.stats(),
-    },
-    faults: {
-      broadcastApi(fault) {
-        broadcastFault = fault;
-      },
-      killFunctionsAtBroadcast(on) {
-        killAtBroadcast = on;
-      },
-    },
+    requestCounts: gateway.requestCounts,
+    realtime: { stop: () => realtime.stop(), start: () => realtime.start(), stats: () => realtime.stats() },
+    faults: faults.faults,
     stop,
   };
 }

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
 import { ConversationSummary } from '../../supabase/functions/_shared/contract/index.ts';
-import { inboxCheckpoint, reduce, emptyInbox } from '../../src/client/index.ts';
+import { emptyInbox, inboxCheckpoint, reduce } from 'supabase-realtime-inbox/internal';
 import { addUser, createPgliteDb, createPostgresDb, user, type TestDb } from '../support/db.ts';
 
 const claims = (sub: string) => JSON.stringify({ sub, role: 'authenticated' });

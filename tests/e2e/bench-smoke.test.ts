@@ -5,11 +5,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import type { RunResults } from '../../bench/report.ts';
-import { projectRoot } from '../../src/local/schema.ts';
+import { resolveProjectDir } from 'supabase-realtime-inbox-local';
+
+const projectRoot = resolveProjectDir();
 
 it('npm run bench -- --quick runs both designs and every delivery arrives exactly once', async () => {
   const exitCode = await new Promise<number | null>((resolve) => {
-    const child = spawn(join(projectRoot, 'node_modules', '.bin', 'tsx'), ['bench/run.ts', '--quick', '--engine', 'pglite'], {
+    const child = spawn(join(projectRoot, 'node_modules', '.bin', 'tsx'), ['--conditions=source', 'bench/run.ts', '--quick', '--engine', 'pglite'], {
       cwd: projectRoot,
       stdio: ['ignore', 'ignore', 'inherit'],
     });

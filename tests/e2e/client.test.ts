@@ -1,7 +1,7 @@
 // The client library against the local stack: real supabase-js clients, real functions, real
 // Realtime. Each user keeps only the unified channel open ("on another tab").
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { InboxStore, isOptimistic, type ChannelStatus } from '../../src/client/index.ts';
+import { InboxStore, isOptimistic, type ChannelStatus } from 'supabase-realtime-inbox/client';
 import {
   asServer,
   callFunction,

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack } from '../../src/local/stack.ts';
+import { startLocalStack } from 'supabase-realtime-inbox-local';
+import { expectPreflightAllowed } from '../support/cors.ts';
 import { asUser, callFunction, listenToInbox, newClient, signUp, startLocalTarget, waitFor } from '../support/stack.ts';
 
 describe('on embedded PGlite', () => {
@@ -23,14 +24,8 @@ describe('on embedded PGlite', () => {
   });
 
   it('answers CORS preflights for auth, REST and Realtime like the API gateway', async () => {
-    for (const path of ['/auth/v1/token?grant_type=password', '/rest/v1/rpc/chat_inbox', '/realtime/v1/api/broadcast']) {
-      const res = await fetch(`${local.url}${path}`, {
-        method: 'OPTIONS',
-        headers: { origin: 'http://app.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'apikey,content-type' },
-      });
-      expect(res.status).toBe(204);
-      expect(res.headers.get('access-control-allow-origin')).toBe('*');
-      expect(res.headers.get('access-control-allow-headers')).toBe('apikey,content-type');
+    for (const path of ['/auth/v1/token?grant_type=password', '/rest/v1/rpc/chat_inbox', '/realtime/v1/api/broadcast', '/local/v1/demo-users']) {
+      await expectPreflightAllowed(`${local.url}${path}`, 'apikey,content-type');
     }
   });
 

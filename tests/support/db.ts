@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
-import { applySchema } from '../../src/local/schema.ts';
-import { createScratchDatabase } from '../../src/local/scratch-database.ts';
+import { applySchema, createScratchDatabase } from 'supabase-realtime-inbox-local';
 
 /** Claims as PostgREST would set them for a request. */
 export type Claims = { sub?: string; role: 'anon' | 'authenticated' | 'service_role'; [k: string]: unknown };

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
-import { startLocalStack, type LocalStack, type LocalStackOptions, type StackLogEntry } from '../../src/local/stack.ts';
+import { startLocalStack, type LocalStack, type LocalStackOptions, type StackLogEntry } from 'supabase-realtime-inbox-local';
 import { createEmptyPostgresDatabase } from './db.ts';
 import { signJwt } from './jwt.ts';
 import { waitFor } from './wait.ts';

@@ -4,7 +4,7 @@ import {
   Message as MessageSchema,
   type ConversationSummary,
   type Message,
-} from '../../../supabase/functions/_shared/contract/index.ts';
+} from 'supabase-realtime-inbox-contract';
 import type { InboxEvent } from '../events.ts';
 import {
   conversationsBehind,

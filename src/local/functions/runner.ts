@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { TokenError, type TokenResolver } from '../realtime/index.ts';
+import { TokenError, type TokenResolver } from '../auth/tokens.ts';
 import type { FunctionSpec } from './config.ts';
 
 export interface FunctionLogLine {

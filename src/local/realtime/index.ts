@@ -10,7 +10,6 @@ import { acceptUpgrade } from './upgrade.ts';
 
 export { TokenError } from './types.ts';
 export type { Claims, TokenResolver, ChannelPolicy, RealtimeServerOptions, RealtimeServer, Log, LogEntry } from './types.ts';
-export { createTokenResolver } from './tokens.ts';
 export { createDatabasePolicy, type RollbackRunner } from './policy.ts';
 
 const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;

@@ -1,30 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Claims, TokenResolver } from '../auth/tokens.ts';
 
-export interface Claims {
-  role: string;
-  sub?: string;
-  exp?: number;
-  [k: string]: unknown;
-}
-
-/**
- * `code` is Realtime's error code for the failure (e.g. `InvalidJWTToken`); join replies carry
- * `<code>: <message>` while system messages carry the bare message, as hosted Realtime does.
- */
-export class TokenError extends Error {
-  constructor(
-    readonly reason: 'expired' | 'invalid',
-    message: string,
-    readonly code: string = reason === 'expired' ? 'InvalidJWTToken' : 'MalformedJWT',
-  ) {
-    super(message);
-    this.name = 'TokenError';
-  }
-}
-
-/** Turns an access token or API key into claims; throws TokenError. */
-export type TokenResolver = (token: string) => Promise<Claims>;
+export { TokenError, type Claims, type TokenResolver } from '../auth/tokens.ts';
 
 export interface ChannelPolicy {
   /** `topic` is the bare topic, without the `realtime:` prefix. */

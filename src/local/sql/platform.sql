@@ -37,23 +37,22 @@ create table if not exists auth.users (
 );
 
 do $$
+declare
+  f record;
 begin
-  if to_regprocedure('auth.uid()') is null then
-    create function auth.uid() returns uuid language sql stable as $f$
-      select coalesce(
-        nullif(current_setting('request.jwt.claim.sub', true), ''),
-        (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')
-      )::uuid
-    $f$;
-  end if;
-  if to_regprocedure('auth.role()') is null then
-    create function auth.role() returns text language sql stable as $f$
-      select coalesce(
-        nullif(current_setting('request.jwt.claim.role', true), ''),
-        (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role')
-      )::text
-    $f$;
-  end if;
+  -- auth.uid() and auth.role() as the platform defines them: the legacy per-claim setting first,
+  -- then the claim inside request.jwt.claims.
+  for f in select * from (values ('uid', 'sub', 'uuid'), ('role', 'role', 'text')) as v (name, claim, type) loop
+    if to_regprocedure(format('auth.%I()', f.name)) is null then
+      execute format(
+        $sql$create function auth.%I() returns %s language sql stable as $f$
+          select coalesce(
+            nullif(current_setting('request.jwt.claim.%s', true), ''),
+            (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> %L)
+          )::%s
+        $f$ $sql$, f.name, f.type, f.claim, f.claim, f.type);
+    end if;
+  end loop;
   if to_regprocedure('auth.jwt()') is null then
     create function auth.jwt() returns jsonb language sql stable as $f$
       select coalesce(

@@ -2,14 +2,13 @@
 // RPC, then one broadcast. Validation happens before anything touches the database, and a refused
 // request writes nothing and broadcasts nothing. User requests are answered first and broadcast in
 // the background (EdgeRuntime.waitUntil); server requests (assistant messages) broadcast, then answer.
-import type { SupabaseClient } from '@supabase/supabase-js';
 import type { Broadcast } from './broadcast.ts';
 import { type Caller, identifyCaller } from './caller.ts';
 import type { FunctionConfig } from './config.ts';
 import type { RealtimeMessage } from './events.ts';
 import { corsHeaders, errorResponse, HttpError, json, readJson } from './http.ts';
 import type { LogFields, Logger } from './log.ts';
-import { clientFor } from './rpc.ts';
+import { clientFor, type DatabaseClient } from './rpc.ts';
 import { LIMITS } from './contract/index.ts';
 
 export interface Runtime {
@@ -36,7 +35,7 @@ export interface ChatFunction<Input> {
   allowServer: boolean;
   /** Validates the body (throws HttpError 4xx) before anything touches the database. */
   parse(body: unknown, caller: Caller): Input;
-  run(input: Input, context: { caller: Caller; client: SupabaseClient }): Promise<Outcome>;
+  run(input: Input, context: { caller: Caller; client: DatabaseClient }): Promise<Outcome>;
 }
 
 export function serveChatFunction<Input>(fn: ChatFunction<Input>, runtime: Runtime) {

@@ -46,3 +46,26 @@ export const ReadResult = z.object({
   last_read_message_number: z.number().int().nonnegative().optional(),
   conversation: SharedSummary,
 });
+
+/** chat_edit / chat_delete: the message in its new state and everyone to tell. */
+export const MessageChangeResult = z.object({
+  message: Message,
+  version: z.number().int().nonnegative(),
+  deleted: z.boolean().optional(),
+  recipients: z.array(Recipient),
+});
+
+/** chat_leave: who left, why, and the others (none when the conversation went with the last member). */
+export const LeaveResult = z.object({
+  user_id: z.uuid(),
+  reason: z.enum(['left', 'removed']),
+  conversation_deleted: z.boolean(),
+  version: z.number().int().nonnegative(),
+  conversation: SharedSummary,
+  recipients: z.array(Recipient),
+});
+
+export const ReadAllResult = z.object({
+  user_id: z.uuid(),
+  conversations: z.array(z.object({ chat_id: z.uuid(), last_read_message_number: z.number().int().nonnegative() })),
+});

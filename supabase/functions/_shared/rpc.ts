@@ -3,20 +3,34 @@ import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import type { z } from 'zod';
 import type { Caller } from './caller.ts';
 import type { FunctionConfig } from './config.ts';
+import type { Database, Json } from './contract/database.types.ts';
 import { HttpError } from './http.ts';
 
-const clientOptions = { auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false } };
-let serverClient: { key: string; client: SupabaseClient } | undefined;
+/** The RPCs as `supabase gen types` reads them from the migrations. */
+type Rpc = Database['public']['Functions'];
+/**
+ * An RPC's arguments by the generated names and types. Postgres takes null for any argument; a json
+ * argument takes any value the body parser produced (it is sent as JSON).
+ */
+export type RpcArgs<F extends keyof Rpc> = { [K in keyof Rpc[F]['Args']]: RpcArg<Rpc[F]['Args'][K]> | null };
+type RpcArg<T> = Json extends T ? unknown : T;
+export type DatabaseClient = SupabaseClient<Database>;
 
-export function clientFor(config: FunctionConfig, caller: Caller): SupabaseClient {
+const clientOptions = { auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false } };
+let serverClient: { key: string; client: DatabaseClient } | undefined;
+
+export function clientFor(config: FunctionConfig, caller: Caller): DatabaseClient {
   if (caller.kind === 'user') {
-    return createClient(config.supabaseUrl, config.publishableKey, {
+    return createClient<Database>(config.supabaseUrl, config.publishableKey, {
       ...clientOptions,
       global: { headers: { Authorization: `Bearer ${caller.token}` } },
     });
   }
   if (serverClient?.key !== config.secretKey) {
-    serverClient = { key: config.secretKey, client: createClient(config.supabaseUrl, config.secretKey, clientOptions) };
+    serverClient = {
+      key: config.secretKey,
+      client: createClient<Database>(config.supabaseUrl, config.secretKey, clientOptions),
+    };
   }
   return serverClient.client;
 }
@@ -33,18 +47,19 @@ export function httpErrorFor(fn: string, error: PostgrestFailure, status: number
   if (status === 401 || code.startsWith('PGRST30')) return new HttpError(401, 'invalid_token', `${message} (${fn})`);
   if (code === '42501') return new HttpError(403, 'forbidden', message);
   if (code === '23505') return new HttpError(409, 'conflict', message);
+  if (code === 'PT404') return new HttpError(404, 'not_found', message);
   if (code === '23503') return new HttpError(400, 'unknown_user', message);
   if (code.startsWith('22') || code === '23514') return new HttpError(400, 'invalid_request', message);
   return new HttpError(502, 'database_error', `${fn} failed: ${message}${code ? ` (${code})` : ''}`);
 }
 
-export async function callRpc<S extends z.ZodType>(
-  client: SupabaseClient,
-  fn: string,
-  args: Record<string, unknown>,
+export async function callRpc<F extends keyof Rpc, S extends z.ZodType>(
+  client: DatabaseClient,
+  fn: F,
+  args: RpcArgs<F>,
   result: S,
 ): Promise<z.infer<S>> {
-  const { data, error, status } = await client.rpc(fn, args);
+  const { data, error, status } = await client.rpc(fn, args as Rpc[F]['Args']);
   if (error) throw httpErrorFor(fn, error, status);
   const parsed = result.safeParse(data);
   if (!parsed.success) {

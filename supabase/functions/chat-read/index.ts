@@ -1,6 +1,6 @@
-// Entry point for `supabase functions deploy chat-read`; the logic lives in handler.ts.
+// Entry point for `supabase functions deploy chat-read`; the logic lives in handler.ts and read-all.ts.
 import { serveChatFunction } from '../_shared/chat-function.ts';
 import { platformRuntime } from '../_shared/platform.ts';
-import { chatRead } from './handler.ts';
+import { chatReadOrAll } from './read-all.ts';
 
-export default { fetch: serveChatFunction(chatRead, platformRuntime()) };
+export default { fetch: serveChatFunction(chatReadOrAll, platformRuntime()) };

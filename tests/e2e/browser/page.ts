@@ -1,6 +1,6 @@
 // Bundled for the browser by browser.test.ts: the real client library in a real page.
 import { createClient } from '@supabase/supabase-js';
-import { InboxStore } from '../../../src/client/index.ts';
+import { InboxStore } from 'supabase-realtime-inbox/client';
 
 declare global {
   interface Window {

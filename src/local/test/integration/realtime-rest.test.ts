@@ -1,6 +1,7 @@
 // The broadcast REST API: credentials, validation errors in Realtime's shapes, the single-message
 // endpoint behind httpSend, and what reaches subscribers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectPreflightAllowed } from '../../../../tests/support/cors.ts';
 import { addUser } from '../../../../tests/support/db.ts';
 import { clientDecode } from '../support/realtime-frames.ts';
 import { createInboxDb, keys, mintJwt, sleep, startRealtimeHarness, waitFor, type RealtimeHarness } from '../support/realtime-harness.ts';
@@ -85,13 +86,7 @@ describe('realtime REST broadcast API', () => {
     expect(plain.status).toBe(415);
     expect(await plain.json()).toEqual({ error: 'Unsupported Media Type. Use application/json or application/octet-stream' });
 
-    const preflight = await fetch(`${harness.url}${BATCH}`, {
-      method: 'OPTIONS',
-      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': 'apikey, authorization, content-type' },
-    });
-    expect(preflight.status).toBe(204);
-    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
-    expect(preflight.headers.get('access-control-allow-headers')).toBe('apikey, authorization, content-type');
+    await expectPreflightAllowed(`${harness.url}${BATCH}`, 'apikey, authorization, content-type');
   });
 
   it('delivers batch messages in order to their own topics', async () => {

@@ -8,11 +8,11 @@ import WebSocket from 'ws';
 import {
   createDatabasePolicy,
   createRealtimeServer,
-  createTokenResolver,
   type ChannelPolicy,
   type LogEntry,
   type RealtimeServer,
 } from '../../realtime/index.ts';
+import { createTokenResolver } from '../../auth/tokens.ts';
 import { pgliteWithRollback } from '../../database.ts';
 import { createPgliteDb, type TestDb } from '../../../../tests/support/db.ts';
 import { signJwt } from '../../../../tests/support/jwt.ts';

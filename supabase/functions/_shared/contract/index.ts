@@ -1,7 +1,8 @@
 // The wire contract as zod schemas: request bodies of the edge functions and the events on
 // `user-realtime:<userId>`. Imported by the functions (Deno) and by the client (src/client), so the
 // two can never disagree. Limits match the CHECKs and validations in the chat_rpcs migration.
-import { z } from 'zod';
+// A namespace import lets bundlers drop what is unused (zod's locale tables: 264 KB minified).
+import * as z from 'zod';
 
 export const LIMITS = {
   textChars: 8000,
@@ -62,6 +63,12 @@ export const Message = z.object({
   status: z.string(),
   meta: z.record(z.string(), z.unknown()),
   created_at: timestamp,
+  /** Set by chat-edit. Absent from servers older than edits. */
+  edited_at: timestamp.nullable().optional(),
+  /** Set by chat-delete: the message is a tombstone (text '' and meta {}). */
+  deleted_at: timestamp.nullable().optional(),
+  /** The conversation version of this message's last edit or delete; null while unchanged. */
+  version: z.number().int().nonnegative().nullable().optional(),
 });
 export type Message = z.infer<typeof Message>;
 
@@ -113,6 +120,18 @@ export const EVENT = {
 } as const;
 export type InboxEventName = (typeof EVENT)[keyof typeof EVENT];
 
+/**
+ * Events of edits, deletes and mark-all-read on the same inbox channel (issue 13). Kept apart from
+ * EVENT and EventPayloads until the client's reducer (src/client/inbox-state.ts) handles them: the
+ * channel service subscribes to every EVENT name and hands each to the reducer.
+ */
+export const CHANGE_EVENT = {
+  messageUpdate: 'message-update',
+  messageDelete: 'message-delete',
+  conversationsRead: 'conversations-read',
+} as const;
+export type ChangeEventName = (typeof CHANGE_EVENT)[keyof typeof CHANGE_EVENT];
+
 export const MessageInsertPayload = z.object({
   chat_id: uuid,
   message: Message,
@@ -123,7 +142,17 @@ export type MessageInsertPayload = z.infer<typeof MessageInsertPayload>;
  * Why a conversation changed. The joiner gets `participant-joined` as an INSERT (it is new in their
  * list); everyone else gets it as an UPDATE.
  */
-export const ConversationUpdateReason = z.enum(['created', 'message', 'participant-joined', 'read']);
+export const ConversationUpdateReason = z.enum([
+  'created',
+  'message',
+  'participant-joined',
+  'read',
+  // chat-leave: the one who left gets DELETE with `left` (they left) or `removed` (the owner removed
+  // them); everyone else gets UPDATE with `participant-left`.
+  'left',
+  'removed',
+  'participant-left',
+]);
 export type ConversationUpdateReason = z.infer<typeof ConversationUpdateReason>;
 
 export const ConversationUpdatePayload = z.object({
@@ -134,9 +163,39 @@ export const ConversationUpdatePayload = z.object({
 });
 export type ConversationUpdatePayload = z.infer<typeof ConversationUpdatePayload>;
 
+/**
+ * chat-edit and chat-delete: the message in its new state (a tombstone for a delete). `version` is the
+ * conversation's change sequence after the change (conversations.version, the one ConversationSummary
+ * carries): it moves by exactly one per change of the conversation, so a client holding version V that
+ * receives V+2 missed a change and catches up with chat_changes(chat_id, last number, V).
+ */
+export const MessageChangePayload = z.object({
+  chat_id: uuid,
+  message: Message,
+  version: z.number().int().nonnegative(),
+});
+export type MessageChangePayload = z.infer<typeof MessageChangePayload>;
+
+/**
+ * chat-read {all: true}: to the reader's own channel, one event for up to READ_ALL_EVENT_SIZE
+ * conversations (not one conversation-update each): every listed conversation is read up to its mark.
+ */
+export const ConversationsReadPayload = z.object({
+  all: z.literal(true),
+  conversations: z.array(z.object({ chat_id: uuid, last_read_message_number: z.number().int().nonnegative() })),
+});
+export type ConversationsReadPayload = z.infer<typeof ConversationsReadPayload>;
+export const READ_ALL_EVENT_SIZE = 1000;
+
 export const EventPayloads = {
   [EVENT.messageInsert]: MessageInsertPayload,
   [EVENT.conversationUpdate]: ConversationUpdatePayload,
+} as const;
+
+export const ChangeEventPayloads = {
+  [CHANGE_EVENT.messageUpdate]: MessageChangePayload,
+  [CHANGE_EVENT.messageDelete]: MessageChangePayload,
+  [CHANGE_EVENT.conversationsRead]: ConversationsReadPayload,
 } as const;
 
 // ---- request bodies (strict: unknown keys such as a forged `user_id` are refused)
@@ -186,12 +245,57 @@ export const ReadBody = z.strictObject({
 });
 export type ReadBody = z.infer<typeof ReadBody>;
 
+/** chat-read with {all: true}: every conversation of the caller, in one request. */
+export const ReadAllBody = z.strictObject({ all: z.literal(true) });
+export type ReadAllBody = z.infer<typeof ReadAllBody>;
+
+export const EditBody = z.strictObject({ chat_id: uuid, message_id: uuid, text, meta: meta.optional() });
+export type EditBody = z.infer<typeof EditBody>;
+
+export const DeleteBody = z.strictObject({ chat_id: uuid, message_id: uuid });
+export type DeleteBody = z.infer<typeof DeleteBody>;
+
+/** Without user_id: leave yourself. With another member's id: the owner (or the secret key) removes them. */
+export const LeaveBody = z.strictObject({ chat_id: uuid, user_id: uuid.optional() });
+export type LeaveBody = z.infer<typeof LeaveBody>;
+
 // ---- responses
 
 export const BroadcastOutcome = z.enum(['sent', 'failed', 'queued']);
 export const SendResponse = z.object({ messages: z.array(Message), broadcast: BroadcastOutcome });
 export const ConversationResponse = z.object({ conversation: ConversationSummary });
 export const JoinResponse = z.object({ conversation: ConversationSummary, joined: z.boolean() });
+export const MessageChangeResponse = z.object({ message: Message, version: z.number().int().nonnegative() });
+export const LeaveResponse = z.object({
+  chat_id: uuid,
+  user_id: uuid,
+  reason: z.enum(['left', 'removed']),
+  conversation_deleted: z.boolean(),
+});
+export const ReadAllResponse = ConversationsReadPayload.omit({ all: true });
+
+/** A row of the chat_members RPC. */
+export const Member = z.object({
+  user_id: uuid,
+  role: z.enum(['owner', 'member']),
+  joined_at: timestamp,
+  invited_by: uuid.nullable(),
+  last_read_message_number: z.number().int().nonnegative(),
+  /** Null until presence records it. */
+  last_seen_at: timestamp.nullable(),
+});
+export type Member = z.infer<typeof Member>;
+
+/** What the chat_changes RPC returns: one conversation's catch-up in one round trip. */
+export const Changes = z.object({
+  chat_id: uuid,
+  version: z.number().int().nonnegative(),
+  conversation: ConversationSummary,
+  messages: z.array(Message),
+  changed: z.array(Message),
+  complete: z.boolean(),
+});
+export type Changes = z.infer<typeof Changes>;
 
 export const ErrorBody = z.object({
   error: z.object({

@@ -1,5 +1,31 @@
+// Token verification for the whole stack: Realtime authenticates sockets and REST calls with it,
+// the functions gateway applies verify_jwt with it. Realtime's messages, since it came from there.
 import { jwtVerify } from 'jose';
-import { TokenError, type Claims, type TokenResolver } from './types.ts';
+
+export interface Claims {
+  role: string;
+  sub?: string;
+  exp?: number;
+  [k: string]: unknown;
+}
+
+/**
+ * `code` is Realtime's error code for the failure (e.g. `InvalidJWTToken`); join replies carry
+ * `<code>: <message>` while system messages carry the bare message, as hosted Realtime does.
+ */
+export class TokenError extends Error {
+  constructor(
+    readonly reason: 'expired' | 'invalid',
+    message: string,
+    readonly code: string = reason === 'expired' ? 'InvalidJWTToken' : 'MalformedJWT',
+  ) {
+    super(message);
+    this.name = 'TokenError';
+  }
+}
+
+/** Turns an access token or API key into claims; throws TokenError. */
+export type TokenResolver = (token: string) => Promise<Claims>;
 
 // Hosted Realtime accepts the whole HS family when the project uses a shared JWT secret.
 const ALGORITHMS = ['HS256', 'HS384', 'HS512'];

@@ -1,6 +1,6 @@
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createTokenResolver, TokenError } from '../../realtime/index.ts';
+import { createTokenResolver, TokenError } from '../../auth/tokens.ts';
 
 const jwtSecret = 'unit-test-jwt-secret-with-at-least-32-characters';
 const resolve = createTokenResolver({ jwtSecret, publishableKeys: ['sb_publishable_a', 'sb_publishable_b'], secretKeys: ['sb_secret_a'] });

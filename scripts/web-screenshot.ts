@@ -1,0 +1,31 @@
+// Regenerates docs/web-inbox.png, the README's picture of the web app: a fresh in-memory stack with
+// the seed's demo accounts, Alice signed in with one click, "Weekend plans" open, Bob answering live.
+// Run: npx tsx --conditions=source scripts/web-screenshot.ts
+import { join } from 'node:path';
+import { resolveProjectDir, startLocalStack } from 'supabase-realtime-inbox-local';
+import { buildWebApp } from '../src/web/build.ts';
+import { launchChromium, openApp, openConversation, send, untilConnected, untilMessage } from '../tests/e2e/web/app.ts';
+
+const projectRoot = resolveProjectDir();
+
+await buildWebApp({ ifStale: true });
+const stack = await startLocalStack({ port: 0 });
+const browser = await launchChromium();
+try {
+  const signIn = async (name: string) => {
+    const user = await openApp(browser, stack.url, `${name.toLowerCase()}@demo.test`);
+    await user.page.getByRole('button', { name: `Use ${name}` }).click();
+    await untilConnected(user.page);
+    return user;
+  };
+  const [alice, bob] = [await signIn('Alice'), await signIn('Bob')];
+  await openConversation(alice.page, 'Weekend plans');
+  await openConversation(bob.page, 'Weekend plans');
+  await send(bob.page, 'Bringing snacks for everyone');
+  await untilMessage(alice.page, 'Bringing snacks');
+  await alice.page.screenshot({ path: join(projectRoot, 'docs', 'web-inbox.png') });
+  console.log('wrote docs/web-inbox.png');
+} finally {
+  await browser.close();
+  await stack.stop();
+}

@@ -1,0 +1,140 @@
+// One conversation: who is in it, its history (paged back on demand), the composer. Messages show as
+// soon as they are sent ('sending'), and a send that failed offers to retry with the same
+// client_msg_id, so the server stores it once whatever happened to the first try.
+import type { SupabaseClient } from '@supabase/supabase-js';
+import { useEffect, useLayoutEffect, useRef, useState, type FormEvent } from 'react';
+import { isOptimistic, useInbox, type ChatMessage, type ConversationSummary, type InboxStore } from './client.ts';
+import { titleOf } from './ConversationList.tsx';
+import { useParticipants, type Participant } from './participants.ts';
+
+interface Props {
+  store: InboxStore;
+  supabase: SupabaseClient;
+  conversation: ConversationSummary;
+  userId: string;
+}
+
+export function Conversation({ store, supabase, conversation, userId }: Props) {
+  const { id, unread_count } = conversation;
+  const messages = useInbox(store).messages[id] ?? [];
+  const participants = useParticipants(supabase, conversation);
+  const [hasOlder, setHasOlder] = useState(false);
+  const [loading, setLoading] = useState(true);
+
+  const loadOlder = () => {
+    setLoading(true);
+    store.loadMessages(id).then(setHasOlder, () => {}).finally(() => setLoading(false));
+  };
+  useEffect(loadOlder, [store, id]);
+
+  // Read when seen: whenever unread messages arrive while this conversation is on screen.
+  const visible = usePageVisible();
+  useEffect(() => {
+    if (visible && unread_count > 0) store.markRead(id).catch(() => {});
+  }, [store, id, unread_count, visible]);
+
+  const log = useRef<HTMLOListElement>(null);
+  const newest = messages[messages.length - 1]?.id;
+  useLayoutEffect(() => {
+    log.current?.scrollTo({ top: log.current.scrollHeight });
+  }, [newest]);
+
+  return (
+    <section className="conversation">
+      <header>
+        <h2>{titleOf(conversation)}</h2>
+        <p className="participants">
+          {conversation.participant_count} {conversation.participant_count === 1 ? 'participant' : 'participants'}
+          {participants.length > 0 && `: ${participants.map((p) => p.name).join(', ')}`}
+        </p>
+        {conversation.is_public && <InviteLink chatId={id} />}
+      </header>
+      <ol role="log" ref={log}>
+        {hasOlder && (
+          <li className="older">
+            <button type="button" disabled={loading} onClick={loadOlder}>Load older messages</button>
+          </li>
+        )}
+        {messages.map((m) => (
+          <MessageItem key={m.id} message={m} mine={m.user_id === userId} onRetry={() => retry(store, m)} />
+        ))}
+      </ol>
+      <ReadBy messages={messages} participants={participants} userId={userId} />
+      <Composer onSend={(text) => void store.send(id, text).catch(() => {})} />
+    </section>
+  );
+}
+
+const retry = (store: InboxStore, m: ChatMessage) => {
+  if (isOptimistic(m)) store.retry(m.chat_id, m.client_msg_id).catch(() => {});
+};
+
+function MessageItem({ message: m, mine, onRetry }: { message: ChatMessage; mine: boolean; onRetry(): void }) {
+  const state = isOptimistic(m) ? m.status : null;
+  const error = isOptimistic(m) ? m.error : null;
+  return (
+    <li className={`message ${mine ? 'mine' : ''} ${state ?? ''}`}>
+      <span className="author">{mine ? 'You' : (m.user_name ?? m.role)}</span>
+      <p className="text">{m.text}</p>
+      {state === 'pending' && <span className="state">sending…</span>}
+      {state === 'failed' && (
+        <span className="state">
+          failed{error ? ` (${error})` : ''} <button type="button" onClick={onRetry}>Retry</button>
+        </span>
+      )}
+    </li>
+  );
+}
+
+/** Who else has read the newest stored message (as of the last time the participants were read). */
+function ReadBy({ messages, participants, userId }: { messages: readonly ChatMessage[]; participants: Participant[]; userId: string }) {
+  const newest = messages.findLast((m) => !isOptimistic(m));
+  if (!newest || newest.message_number === null) return null;
+  const readers = participants.filter((p) => p.user_id !== userId && p.last_read_message_number >= newest.message_number!);
+  return readers.length > 0 ? <p className="read-by">Read by {readers.map((p) => p.name).join(', ')}</p> : null;
+}
+
+function InviteLink({ chatId }: { chatId: string }) {
+  const link = `${location.origin}/join/${chatId}`;
+  const [copied, setCopied] = useState(false);
+  const copy = () =>
+    navigator.clipboard.writeText(link).then(() => setCopied(true), () => setCopied(false));
+  return (
+    <div className="row invite">
+      <label>
+        Invite link
+        <input readOnly value={link} onFocus={(e) => e.target.select()} />
+      </label>
+      <button type="button" onClick={() => void copy()}>{copied ? 'Copied' : 'Copy invite link'}</button>
+    </div>
+  );
+}
+
+function Composer({ onSend }: { onSend(text: string): void }) {
+  const [text, setText] = useState('');
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!text.trim()) return;
+    onSend(text);
+    setText('');
+  };
+  return (
+    <form className="composer row" onSubmit={submit}>
+      <label className="grow">
+        <span className="visually-hidden">Message</span>
+        <input value={text} maxLength={8000} autoComplete="off" onChange={(e) => setText(e.target.value)} placeholder="Write a message" />
+      </label>
+      <button type="submit">Send</button>
+    </form>
+  );
+}
+
+function usePageVisible(): boolean {
+  const [visible, setVisible] = useState(document.visibilityState === 'visible');
+  useEffect(() => {
+    const update = () => setVisible(document.visibilityState === 'visible');
+    document.addEventListener('visibilitychange', update);
+    return () => document.removeEventListener('visibilitychange', update);
+  }, []);
+  return visible;
+}
