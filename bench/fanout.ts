@@ -1,69 +1,87 @@
-// Fan-out: one sender, N participants each on their own client, sends one at a time. For each send:
-// the time from calling the function until every participant has the message, plus the database
-// round trips and Realtime HTTP requests the stack served for it.
-import { type Bench, createConversation, createUsers, type Design, sendFor, subscribe } from './harness.ts';
-import { median, percentile, round } from './stats.ts';
+// Fan-out: one sender, N participants each on their own supabase-js client and socket, in a client
+// process of their own; the sender in another. Ours, the seed design and the same-hops floor take
+// turns in every round (the order rotates), one send at a time. For each send: until the function
+// answered, and until the last participant had the message; plus what the stack served for it.
+import { type Bench, clientProcess, type Counts, counts, createConversation, createUsers, perSend } from './harness.ts';
+import { type Distribution, distribution, median, round } from './stats.ts';
 
-export interface FanoutResult {
-  design: Design;
-  participants: number;
-  sends: number;
-  dbRoundTripsPerMessage: number;
-  realtimeRequestsPerMessage: number;
-  deliveryMedianMs: number;
-  deliveryP99Ms: number;
-  /** Until the function answered (ours: after the RPC; the seed: after insert and participants query). */
-  responseMedianMs: number;
-  /** Ours only, from the function's own log lines: the RPC, and the Realtime request(s). */
+export const FANOUT_DESIGNS = ['ours', 'seed', 'floor'] as const;
+export type FanoutDesign = (typeof FANOUT_DESIGNS)[number];
+
+export interface FanoutDesignResult {
+  /** Per round, the samples in ms (kept so ratios can be taken per round). */
+  deliveryRounds: number[][];
+  responseRounds: number[][];
+  delivery: Distribution;
+  response: Distribution;
+  perSend: Counts;
+  /** Ours only, from the function's log lines: the RPC, and the Realtime request(s). */
   rpcMedianMs?: number;
   broadcastMedianMs?: number;
 }
 
-export async function fanout(bench: Bench, design: Design, participants: number, sends: number): Promise<FanoutResult> {
+export interface FanoutResult {
+  participants: number;
+  rounds: number;
+  sendsPerRound: number;
+  designs: Record<FanoutDesign, FanoutDesignResult>;
+}
+
+export async function fanout(bench: Bench, participants: number, rounds: number, sendsPerRound: number): Promise<FanoutResult> {
   const users = await createUsers(bench, participants);
   const chatId = await createConversation(bench, users[0], users.slice(1));
-  const subscribers = await subscribe(bench, users, design);
-  const arrivals = new Map<string, number[]>();
-  subscribers.onMessage((id, at) => arrivals.set(id, [...(arrivals.get(id) ?? []), at]));
-  const send = sendFor(bench, design, users[0], chatId);
-
-  async function once(text: string) {
-    const started = performance.now();
-    const id = await send(text);
-    const answered = performance.now();
-    const deadline = Date.now() + 60_000;
-    while ((arrivals.get(id)?.length ?? 0) < participants) {
-      if (Date.now() > deadline) throw new Error(`${design}: ${text} reached ${arrivals.get(id)?.length ?? 0}/${participants} in 60 s`);
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
-    return { delivery: Math.max(...arrivals.get(id)!) - started, response: answered - started };
-  }
-
+  const recipients = users.map((u) => u.id);
+  // Ours and the floor deliver on private inbox channels, the seed on public ones: each participant
+  // has one client per kind, as each design's app would.
+  const subscribers = await clientProcess(bench);
+  const sender = await clientProcess(bench);
   try {
-    await once('warm-up');
-    const before = bench.stack.requestCounts();
-    const logsBefore = bench.logs.length;
-    const samples = [];
-    for (let i = 0; i < sends; i++) samples.push(await once(`m${i}`));
-    const after = bench.stack.requestCounts();
-    const sent = bench.logs.slice(logsBefore).filter((l) => l.event === 'chat_send_broadcast_sent' && l.chat_id === chatId);
-    return {
-      design,
-      participants,
-      sends,
-      dbRoundTripsPerMessage: round((after.rest - before.rest) / sends, 2),
-      realtimeRequestsPerMessage: round((after.realtimeApi - before.realtimeApi) / sends, 2),
-      deliveryMedianMs: round(median(samples.map((s) => s.delivery))),
-      deliveryP99Ms: round(percentile(samples.map((s) => s.delivery), 99)),
-      responseMedianMs: round(median(samples.map((s) => s.response))),
-      ...(design === 'ours'
-        ? {
-          rpcMedianMs: round(median(sent.map((l) => Number(l.run_ms)))),
-          broadcastMedianMs: round(median(sent.map((l) => Number(l.duration_ms)))),
-        }
-        : {}),
+    await subscribers.subscribe(users, true);
+    await subscribers.subscribe(users, false);
+    const once = async (design: FanoutDesign, text: string) => {
+      const sent = await sender.send(design, users[0], chatId, text, recipients);
+      const last = await subscribers.waitFor(sent.id, participants);
+      return { delivery: last - sent.started, response: sent.answered - sent.started };
     };
+    for (const design of FANOUT_DESIGNS) await once(design, 'warm-up');
+
+    const results = Object.fromEntries(FANOUT_DESIGNS.map((d) => [d, { deliveryRounds: [] as number[][], responseRounds: [] as number[][], total: zero() }]));
+    const logsBefore = bench.logs.length;
+    for (let r = 0; r < rounds; r++) {
+      for (let k = 0; k < FANOUT_DESIGNS.length; k++) {
+        const design = FANOUT_DESIGNS[(r + k) % FANOUT_DESIGNS.length];
+        const entry = results[design];
+        const before = counts(bench);
+        const samples = [];
+        for (let i = 0; i < sendsPerRound; i++) samples.push(await once(design, `r${r}-${i}`));
+        add(entry.total, perSend(before, counts(bench), 1));
+        entry.deliveryRounds.push(samples.map((s) => s.delivery));
+        entry.responseRounds.push(samples.map((s) => s.response));
+      }
+    }
+    const sent = bench.logs.slice(logsBefore).filter((l) => l.event === 'chat_send_broadcast_sent' && l.chat_id === chatId);
+    const sends = rounds * sendsPerRound;
+    const designs = Object.fromEntries(FANOUT_DESIGNS.map((design) => {
+      const { deliveryRounds, responseRounds, total } = results[design];
+      return [design, {
+        deliveryRounds: deliveryRounds.map((r) => r.map((v) => round(v, 2))),
+        responseRounds: responseRounds.map((r) => r.map((v) => round(v, 2))),
+        delivery: distribution(deliveryRounds),
+        response: distribution(responseRounds),
+        perSend: perSend(zero(), total, sends),
+        ...(design === 'ours'
+          ? { rpcMedianMs: median(sent.map((l) => Number(l.run_ms))), broadcastMedianMs: median(sent.map((l) => Number(l.duration_ms))) }
+          : {}),
+      } satisfies FanoutDesignResult];
+    })) as Record<FanoutDesign, FanoutDesignResult>;
+    return { participants, rounds, sendsPerRound, designs };
   } finally {
-    await subscribers.close();
+    await Promise.all([subscribers.close(), sender.close()]);
   }
+}
+
+const zero = (): Counts => ({ rest: 0, realtimeApi: 0, statements: 0, realtimeMessages: 0, realtimeDeliveries: 0 });
+
+function add(into: Counts, delta: Counts): void {
+  for (const key of Object.keys(into) as (keyof Counts)[]) into[key] += delta[key];
 }

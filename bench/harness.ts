@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
+import { type ClientProcess, startClientProcess } from './clients.ts';
 import { createScratchDatabase, type LocalStack, resolveProjectDir, type StackLogEntry, startLocalStack } from 'supabase-realtime-inbox-local';
 
 const projectRoot = resolveProjectDir();
@@ -14,6 +15,8 @@ export interface Bench {
   engine: Engine;
   stack: LocalStack;
   logs: StackLogEntry[];
+  /** Summed from the Realtime server's realtime_rest_broadcast log lines. */
+  realtime: { realtimeMessages: number; realtimeDeliveries: number };
   close(): Promise<void>;
 }
 
@@ -33,17 +36,30 @@ const SEED_TABLE = `
 export async function startBench(engine: Engine): Promise<Bench> {
   const database = engine === 'postgres' ? await createScratchDatabase('inbox_bench') : undefined;
   const logs: StackLogEntry[] = [];
+  const realtime = { realtimeMessages: 0, realtimeDeliveries: 0 };
   const stack = await startLocalStack({
     port: 0,
     databaseUrl: database?.url,
     jwtExpirySeconds: 3600,
+    // Speed, not quota: these benchmarks run unmetered; bench/quota-cost.ts measures each plan.
+    realtimeLimits: { maxEventsPerSecond: 1e9, maxJoinsPerSecond: 1e9, maxConcurrentUsers: 1e9 },
     extraFunctions: [{
       name: 'seed-chat-send',
       entrypoint: join(projectRoot, 'bench', 'seed-chat-send', 'index.ts'),
       importMap: join(projectRoot, 'bench', 'seed-chat-send', 'deno.json'),
       verifyJwt: false,
+    }, {
+      // The same-hops floor verifies the JWT at the gateway, as chat-send does.
+      name: 'floor-send',
+      entrypoint: join(projectRoot, 'bench', 'floor-send', 'index.ts'),
+      importMap: join(projectRoot, 'bench', 'floor-send', 'deno.json'),
+      verifyJwt: true,
     }],
     onLog: (entry) => {
+      if (entry.event === 'realtime_rest_broadcast') {
+        realtime.realtimeMessages += Number(entry.sent);
+        realtime.realtimeDeliveries += Number(entry.delivered);
+      }
       if (!entry.event.startsWith('realtime_')) logs.push(entry);
     },
   });
@@ -53,6 +69,7 @@ export async function startBench(engine: Engine): Promise<Bench> {
     engine,
     stack,
     logs,
+    realtime,
     async close() {
       await stack.stop();
       await database?.drop();
@@ -121,49 +138,27 @@ export async function createConversation(bench: Bench, owner: BenchUser, others:
 
 export type Design = 'ours' | 'seed';
 
-/** Each participant's own client listening on their inbox channel: private for ours, public for the seed. */
-export interface Subscribers {
-  /** Called for every message-insert any participant receives. */
-  onMessage(listener: (messageId: string, at: number, userId: string) => void): void;
-  close(): Promise<void>;
+/** Everything counted per send: requests by service, lite's statements, and Realtime messages. */
+export interface Counts {
+  rest: number;
+  realtimeApi: number;
+  statements: number;
+  /** Messages handed to Realtime's REST API and sent on (what the quota counts as ingress). */
+  realtimeMessages: number;
+  /** Frames Realtime wrote to subscribers for those messages (egress). */
+  realtimeDeliveries: number;
 }
 
-export async function subscribe(bench: Bench, users: BenchUser[], design: Design): Promise<Subscribers> {
-  const listeners: ((messageId: string, at: number, userId: string) => void)[] = [];
-  const clients: SupabaseClient[] = [];
-  const join = async (user: BenchUser) => {
-    const client = clientFor(bench, user);
-    clients.push(client);
-    // The first join would otherwise go out before the token callback resolved, as anon.
-    await client.realtime.setAuth();
-    return new Promise<void>((resolve, reject) => {
-      client
-        .channel(`user-realtime:${user.id}`, { config: { private: design === 'ours' } })
-        .on('broadcast', { event: 'message-insert' }, ({ payload }) => {
-          const at = performance.now();
-          for (const listener of listeners) listener(payload.message.id, at, user.id);
-        })
-        .subscribe((status, error) => {
-          if (status === 'SUBSCRIBED') resolve();
-          else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT') reject(error ?? new Error(status));
-        });
-    });
-  };
-  // Join in slices of 100 so a thousand joins do not time out queued behind each other.
-  for (let i = 0; i < users.length; i += 100) await Promise.all(users.slice(i, i + 100).map(join));
-  return {
-    onMessage: (listener) => void listeners.push(listener),
-    async close() {
-      await Promise.all(clients.map((client) => client.removeAllChannels()));
-      for (const client of clients) client.realtime.disconnect();
-    },
-  };
+export function counts(bench: Bench): Counts {
+  const { rest, realtimeApi, statements } = bench.stack.requestCounts();
+  return { rest, realtimeApi, statements, ...bench.realtime };
 }
 
-/** The function each design's sender calls, and the body it takes. */
-export function sendFor(bench: Bench, design: Design, sender: BenchUser, chatId: string) {
-  return (text: string) =>
-    design === 'ours'
-      ? callFunction(bench, 'chat-send', sender, { chat_id: chatId, text }).then((a) => a.messages[0].id as string)
-      : callFunction(bench, 'seed-chat-send', sender, { chat_id: chatId, text, user_id: sender.id }).then((a) => a.data.id as string);
+export function perSend(before: Counts, after: Counts, sends: number): Counts {
+  const per = (key: keyof Counts) => Math.round(((after[key] - before[key]) / sends) * 100) / 100;
+  return { rest: per('rest'), realtimeApi: per('realtimeApi'), statements: per('statements'), realtimeMessages: per('realtimeMessages'), realtimeDeliveries: per('realtimeDeliveries') };
 }
+
+/** A client process aimed at this stack. */
+export const clientProcess = (bench: Bench): Promise<ClientProcess> =>
+  startClientProcess({ url: bench.stack.url, publishableKey: bench.stack.keys.publishableKey });

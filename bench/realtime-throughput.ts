@@ -1,6 +1,7 @@
-// The Realtime server alone: 100 subscribers, each on its own private inbox channel, and REST
-// batches carrying one message per subscriber, as chat-send's broadcasts do. Deliveries per second.
-import { type Bench, createUsers, subscribe } from './harness.ts';
+// The Realtime server alone: subscribers (in a client process of their own), each on its own private
+// inbox channel, and REST batches carrying one message per subscriber, as chat-send's broadcasts do.
+// Deliveries per second, from the first batch until the last delivery.
+import { type Bench, clientProcess, createUsers } from './harness.ts';
 import { round } from './stats.ts';
 
 export interface RealtimeThroughputResult {
@@ -12,16 +13,16 @@ export interface RealtimeThroughputResult {
 
 export async function realtimeThroughput(bench: Bench, subscribers: number, batches: number): Promise<RealtimeThroughputResult> {
   const users = await createUsers(bench, subscribers);
-  const subs = await subscribe(bench, users, 'ours');
-  let delivered = 0;
-  subs.onMessage(() => void delivered++);
+  const clients = await clientProcess(bench);
   const message = (userId: string, i: number) => ({
     topic: `user-realtime:${userId}`,
     event: 'message-insert',
     private: true,
-    payload: { chat_id: userId, message: { id: `${i}`, text: `m${i}` } },
+    payload: { chat_id: userId, message: { id: `rt-${i}`, text: `m${i}` } },
   });
   try {
+    await clients.subscribe(users, true);
+    const ids: string[] = [];
     const started = performance.now();
     for (let i = 0; i < batches; i++) {
       const response = await fetch(`${bench.stack.url}/realtime/v1/api/broadcast`, {
@@ -30,13 +31,13 @@ export async function realtimeThroughput(bench: Bench, subscribers: number, batc
         body: JSON.stringify({ messages: users.map((u) => message(u.id, i)) }),
       });
       if (response.status !== 202) throw new Error(`broadcast answered ${response.status}`);
+      ids.push(`rt-${i}`);
     }
-    const expected = subscribers * batches;
-    const deadline = Date.now() + 60_000;
-    while (delivered < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    const { missing } = await clients.drain(ids, users.map((u) => u.id));
     const seconds = (performance.now() - started) / 1000;
-    return { subscribers, batches, deliveries: delivered, deliveriesPerSecond: round(delivered / seconds) };
+    const deliveries = subscribers * batches - missing;
+    return { subscribers, batches, deliveries, deliveriesPerSecond: round(deliveries / seconds) };
   } finally {
-    await subs.close();
+    await clients.close();
   }
 }

@@ -2,18 +2,23 @@
 import type { ChannelsResult } from './channels.ts';
 import type { ConvergenceResult } from './convergence.ts';
 import type { DatabaseResult } from './database.ts';
-import type { FanoutResult } from './fanout.ts';
+import type { FanoutDesign, FanoutResult } from './fanout.ts';
 import type { FunctionLatencyResult } from './function-latency.ts';
-import type { Engine } from './harness.ts';
-import { round } from './stats.ts';
+import type { LiteCostResult } from './lite-cost.ts';
+import type { Counts, Engine } from './harness.ts';
 import type { RealtimeThroughputResult } from './realtime-throughput.ts';
+import type { RowLockResult } from './row-lock.ts';
+import { type Distribution, formatDistribution, formatRatio, middle, MIN_SAMPLES_FOR_P99, type Ratio, ratioOf, round } from './stats.ts';
 import type { ThroughputResult } from './throughput.ts';
+import { type QuotaCostRow, quotaCostTable } from './quota-cost.ts';
 
 export interface EngineResults {
   engine: Engine;
   fanout: FanoutResult[];
   throughput: ThroughputResult[];
   database: DatabaseResult;
+  rowLock: RowLockResult;
+  lite: LiteCostResult;
   channels: ChannelsResult[];
   /** Ours only. */
   functionLatency: FunctionLatencyResult[];
@@ -24,63 +29,126 @@ export interface EngineResults {
 export interface RunResults {
   mode: 'quick' | 'full';
   startedAt: string;
-  machine: { cpu: string; cores: number; memoryGiB: number; node: string; platform: string };
+  machine: { cpu: string; cores: number; memoryGiB: number; node: string; platform: string; loadAverage: number[] };
   engines: EngineResults[];
+  /** Realtime quota per send by plan, on PGlite stacks enforcing each plan (bench/quota-cost.ts). */
+  quotaCost?: QuotaCostRow[];
 }
 
-const ratio = (ours: number, seed: number) => (seed > 0 ? round(ours / seed, 3) : NaN);
-
-function pairs(results: EngineResults) {
-  const sizes = [...new Set(results.fanout.map((f) => f.participants))];
-  return sizes.map((participants) => ({
-    participants,
-    ours: results.fanout.find((f) => f.design === 'ours' && f.participants === participants)!,
-    seed: results.fanout.find((f) => f.design === 'seed' && f.participants === participants)!,
-  }));
+export interface Goal {
+  goal: string;
+  measured: string;
+  met: boolean | undefined;
 }
 
-/** Rows of [label, ours, seed, ours/seed] per engine, shared by the text and markdown tables. */
+const ratioFrom = (f: FanoutResult, a: FanoutDesign, b: FanoutDesign, what: 'delivery' | 'response', field: 'median' | 'p99' = 'median') =>
+  ratioOf(f.designs[a][what], f.designs[a][`${what}Rounds`], f.designs[b][what], f.designs[b][`${what}Rounds`], field);
+
+const at = (r: Ratio | undefined, test: (v: number) => boolean) => (r ? test(r.value) : undefined);
+
+/** The #16 goals, as ratios measured in this run; reported whether met or not. */
+export function goals(results: EngineResults): Goal[] {
+  const out: Goal[] = [];
+  const db = results.database;
+  out.push({ goal: 'chat_send ≤ 2× a bare INSERT (database only, median)', measured: formatRatio(db.ratio), met: db.ratio.value <= 2 });
+  const rl = results.rowLock;
+  const perRound = (a: number[], b: number[]) => a.map((v, i) => v / b[i]);
+  const rlRatio = (a: number[]): Ratio => {
+    const rounds = perRound(a, rl.floorRounds);
+    return { value: round(middle(rounds), 2), range: [round(Math.min(...rounds), 2), round(Math.max(...rounds), 2)] };
+  };
+  const small = rlRatio(rl.chatSend2Rounds);
+  const large = rlRatio(rl.chatSend1000Rounds);
+  out.push(
+    { goal: `sends/s into one conversation (${rl.writers} writers), 2 participants ≥ 0.6× the row-lock floor`, measured: formatRatio(small), met: small.value >= 0.6 },
+    { goal: `the same at ${rl.largeParticipants} participants ≥ 0.3× the floor`, measured: formatRatio(large), met: large.value >= 0.3 },
+  );
+  const two = results.fanout.find((f) => f.participants === 2);
+  if (two) {
+    const answered = ratioFrom(two, 'ours', 'floor', 'response');
+    const received = ratioFrom(two, 'ours', 'floor', 'delivery');
+    out.push(
+      { goal: 'answered ≤ 1.5× the same-hops floor, 2 participants (median)', measured: formatRatio(answered), met: at(answered, (v) => v <= 1.5) },
+      { goal: 'all received ≤ 1.5× the same-hops floor, 2 participants (median)', measured: formatRatio(received), met: at(received, (v) => v <= 1.5) },
+    );
+  }
+  for (const f of results.fanout) {
+    const med = ratioFrom(f, 'ours', 'seed', 'delivery');
+    const p99 = ratioFrom(f, 'ours', 'seed', 'delivery', 'p99');
+    out.push({
+      goal: `ahead of the seed at ${f.participants} participants: all received, ours / seed, median and p99`,
+      measured: `median ${formatRatio(med)}; p99 ${p99 ? p99.value : `n/a (under ${MIN_SAMPLES_FOR_P99} samples)`}`,
+      met: p99 ? (med?.value ?? Infinity) < 1 && p99.value < 1 : undefined,
+    });
+  }
+  return out;
+}
+
+const verdict = (met: boolean | undefined) => (met === undefined ? 'not measurable' : met ? 'met' : 'NOT met');
+const counted = (c: Counts) => [
+  [`PostgREST requests / send`, c.rest],
+  [`Postgres statements / send (sent by lite)`, c.statements],
+  [`Realtime REST requests / send`, c.realtimeApi],
+  [`Realtime messages / send: in (REST)`, c.realtimeMessages],
+  [`Realtime messages / send: delivered (frames to sockets)`, c.realtimeDeliveries],
+] as const;
+
+const DESIGNS = ['ours', 'seed', 'floor'] as const;
+const HEADER = ['measure', 'ours', 'seed design', 'same-hops floor'];
+
 function rows(results: EngineResults): string[][] {
   const out: string[][] = [];
-  for (const { participants, ours, seed } of pairs(results)) {
+  for (const f of results.fanout) {
+    const d = f.designs;
+    const p = `${f.participants} participants`;
     out.push(
-      [`${participants} participants: Realtime HTTP requests / message`, `${ours.realtimeRequestsPerMessage}`, `${seed.realtimeRequestsPerMessage}`, `${ratio(ours.realtimeRequestsPerMessage, seed.realtimeRequestsPerMessage)}`],
-      [`${participants} participants: database round trips / message`, `${ours.dbRoundTripsPerMessage}`, `${seed.dbRoundTripsPerMessage}`, `${ratio(ours.dbRoundTripsPerMessage, seed.dbRoundTripsPerMessage)}`],
-      [`${participants} participants: send → all received, median ms`, `${ours.deliveryMedianMs}`, `${seed.deliveryMedianMs}`, `${ratio(ours.deliveryMedianMs, seed.deliveryMedianMs)}`],
-      [`${participants} participants: send → all received, p99 ms`, `${ours.deliveryP99Ms}`, `${seed.deliveryP99Ms}`, `${ratio(ours.deliveryP99Ms, seed.deliveryP99Ms)}`],
+      [`${p}: answered`, ...DESIGNS.map((k) => formatDistribution(d[k].response))],
+      [`${p}: send → all received`, ...DESIGNS.map((k) => formatDistribution(d[k].delivery))],
+      ...counted(d.ours.perSend).map(([label], i) => [`${p}: ${label}`, ...DESIGNS.map((k) => `${counted(d[k].perSend)[i][1]}`)]),
     );
   }
   const senders = [...new Set(results.throughput.map((t) => t.senders))];
   for (const n of senders) {
-    const ours = results.throughput.find((t) => t.design === 'ours' && t.senders === n)!;
-    const seed = results.throughput.find((t) => t.design === 'seed' && t.senders === n)!;
-    const loss = (t: ThroughputResult) => `${t.messagesPerSecond} (lost ${t.lost}, dup ${t.duplicates})`;
-    out.push([`throughput, ${n} sender(s) × ${ours.participants} participants: messages/s`, loss(ours), loss(seed), `${ratio(ours.messagesPerSecond, seed.messagesPerSecond)}`]);
+    const cell = (design: 'ours' | 'seed') => {
+      const t = results.throughput.find((x) => x.design === design && x.senders === n)!;
+      return `${t.messagesPerSecond} (rounds ${Math.min(...t.perSecondRounds)}–${Math.max(...t.perSecondRounds)}; lost ${t.lost}, dup ${t.duplicates})`;
+    };
+    const t = results.throughput[0];
+    out.push([`throughput, ${n} sender(s) × ${t.participants} participants, answered within ${t.seconds} s: sends/s`, cell('ours'), cell('seed'), '']);
   }
   const db = results.database;
   out.push(
-    [`database only: chat_send RPC vs bare INSERT, median ms`, `${db.rpcMedianMs}`, `${db.insertMedianMs} (insert)`, `${ratio(db.rpcMedianMs, db.insertMedianMs)}`],
-    [`database only: rows written per send`, `${db.rpcRowsWritten}`, `1 (insert)`, ''],
+    [`database only: chat_send RPC (ours) vs bare INSERT (floor)`, formatDistribution(db.rpc), '', formatDistribution(db.insert)],
+    [`database only: rows written per send`, `${db.rpcRowsWritten}`, '', '1'],
+  );
+  const rl = results.rowLock;
+  const range = (v: number[]) => `rounds ${Math.min(...v)}–${Math.max(...v)}`;
+  out.push(
+    [`one conversation, ${rl.writers} writers (${rl.writersVia}), database only: sends/s at 2 participants`, `${rl.chatSend2} (${range(rl.chatSend2Rounds)})`, '', `${rl.floor} (${range(rl.floorRounds)}, row-lock numbering)`],
+    [`the same at ${rl.largeParticipants} participants`, `${rl.chatSend1000} (${range(rl.chatSend1000Rounds)})`, '', `${rl.floor} (the floor does not depend on the group)`],
+  );
+  const lite = results.lite;
+  out.push(
+    ['one-row read, bare statement in a transaction', '', '', formatDistribution(lite.direct)],
+    ['the same read through lite, secret key', formatDistribution(lite.secretKey), '', ''],
+    ['the same read through lite, user token (lite looks the user up)', formatDistribution(lite.userToken), '', ''],
   );
   for (const c of results.channels) {
     out.push([
       `client, ${c.conversations} conversation(s): connections / channels`,
       `${c.ours.connections} / ${c.ours.channels}`,
       `${c.perConversation.connections} / ${c.perConversation.channels} (channel per conversation)`,
-      `${ratio(c.ours.channels, c.perConversation.channels)}`,
+      '',
     ]);
   }
   return out;
 }
 
-const HEADER = ['measure', 'ours', 'seed design', 'ours / seed'];
-
-/** The measurements of ours alone, as [label, value] rows. */
 function oursOnly(results: EngineResults): string[][] {
   return [
     ...results.functionLatency.map((f) => [
-      `chat-send answers, ${f.participants} participants, ${f.sends} sends: median / p99 ms`,
-      `${f.medianMs} / ${f.p99Ms} (${f.dbRoundTripsPerMessage} round trip, ${f.realtimeRequestsPerMessage} Realtime request per message)`,
+      `chat-send answers, ${f.participants} participants, nobody subscribed`,
+      `${formatDistribution(f.answered)}; ${f.perSend.rest} PostgREST request, ${f.perSend.statements} statements, ${f.perSend.realtimeApi} Realtime request per send`,
     ]),
     ...results.convergence.map((c) => [
       `InboxStore back in sync after ${c.missed} missed messages: ms from Realtime back / from rejoined`,
@@ -93,113 +161,155 @@ function oursOnly(results: EngineResults): string[][] {
   ];
 }
 
+const goalRows = (results: EngineResults) => goals(results).map((g) => [g.goal, g.measured, verdict(g.met)]);
+
 export function textTable(run: RunResults): string {
   const align = (table: string[][]) => {
-    const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
-    return table.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  '));
+    const widths = table[0].map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
+    return table.map((r) => r.map((cell, i) => (cell ?? '').padEnd(widths[i])).join('  '));
   };
   return run.engines.map((results) =>
-    [`== ${results.engine} (${run.mode}) ==`, ...align([HEADER, ...rows(results)]), '', ...align([['ours only', ''], ...oursOnly(results)])].join('\n')
-  ).join('\n\n');
+    [
+      `== ${results.engine} (${run.mode}) ==`,
+      ...align([HEADER, ...rows(results)]),
+      '',
+      ...align([['goal (#16)', 'measured: ratio (per-round range)', ''], ...goalRows(results)]),
+      '',
+      ...align([['ours only', ''], ...oursOnly(results)]),
+    ].join('\n')
+  ).concat(run.quotaCost ? [`== Realtime quota per send, by plan ==\n${quotaCostTable(run.quotaCost)}`] : []).join('\n\n');
 }
 
-function markdownTable(results: EngineResults): string {
-  const table = [HEADER, ...rows(results)];
-  return [
-    `| ${HEADER.join(' | ')} |`,
-    `| ${HEADER.map(() => '---').join(' | ')} |`,
-    ...table.slice(1).map((r) => `| ${r.join(' | ')} |`),
-  ].join('\n');
-}
+const mdTable = (header: string[], body: string[][]) =>
+  [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
-function profile(results: EngineResults): string {
-  return pairs(results).map(({ participants, ours, seed }) =>
-    `| ${participants} | ${ours.responseMedianMs} | ${ours.rpcMedianMs ?? ''} | ${ours.broadcastMedianMs ?? ''} | ${ours.deliveryMedianMs} | ${seed.responseMedianMs} | ${seed.deliveryMedianMs} |`
-  ).join('\n');
+function profile(results: EngineResults): string[][] {
+  const m = (d: Distribution) => `${d.median}`;
+  return results.fanout.map((f) => {
+    const { ours, seed, floor } = f.designs;
+    return [`${f.participants}`, m(ours.response), `${ours.rpcMedianMs ?? ''}`, `${ours.broadcastMedianMs ?? ''}`, m(ours.delivery), m(floor.response), m(floor.delivery), m(seed.response), m(seed.delivery)];
+  });
 }
 
 export function markdown(run: RunResults): string {
   const { machine } = run;
   return `# Benchmarks
 
-Measured by \`npm run bench\` on the local stack with real supabase-js clients, ours beside the seed
-design in one run. The seed design is rebuilt faithfully in \`bench/seed-chat-send\` (insert, a separate
-participants query, then one \`channel.send()\` per participant — a Realtime REST request each). It runs in
-the same stack, the same Deno runtime and the same database as ours.
+Measured by \`npm run bench\` on the local stack with real supabase-js clients: ours, the seed design and
+the same-hops floor in one run, taking turns in every round. The seed design is rebuilt faithfully in
+\`bench/seed-chat-send\` (insert, a separate participants query, then one \`channel.send()\` per participant —
+a Realtime REST request each). The floor (\`bench/floor-send\`) takes our hops with nothing on them.
+All run in the same stack, the same Deno runtime and the same database.
 
-**Ratios (ours / seed) are the headline; absolute times are from this machine only:** ${machine.cpu},
-${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}; run started ${run.startedAt}.
-The stack, every subscriber and the sender share those ${machine.cores} cores, so absolute latencies are
-pessimistic; both designs pay the same.
+**Ratios are the headline; absolute times are from this machine only:** ${machine.cpu},
+${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}; run started ${run.startedAt};
+load average at the start ${machine.loadAverage.map((l) => round(l, 2)).join(' / ')} (1/5/15 min).
+The stack, the client processes and the database share those ${machine.cores} cores.
 
 Reproduce: \`npm install && npm run bench\` (both engines; Postgres from \`DATABASE_URL\`, default
-\`postgres://postgres@127.0.0.1:5432/postgres\`). \`npm run bench -- --quick\` is a smoke run.
-Raw numbers: \`bench/results/latest.json\`.
+\`postgres://postgres@127.0.0.1:5432/postgres\`; \`pgbench\` on the PATH). \`npm run bench -- --quick\` is a smoke
+run. Raw numbers: \`bench/results/latest.json\`.
+
+Latencies read: median (lowest–highest median of a single round; p99 over all samples, printed only
+with at least ${MIN_SAMPLES_FOR_P99} samples; n = samples). Ratios: the median of the per-round ratios
+(lowest–highest).
 
 ![send → every participant received, median, by group size](benchmarks-latency.svg)
 
 ${run.engines.map((results) => `## ${results.engine === 'pglite' ? 'Embedded PGlite (the default)' : 'Postgres 15'}
 
-${markdownTable(results)}
+${mdTable(['goal (#16)', 'measured: ratio (per-round range)', ''], goalRows(results))}
 
-| ours only | |
-| --- | --- |
-${oursOnly(results).map((r) => `| ${r.join(' | ')} |`).join('\n')}
+${mdTable(HEADER, rows(results))}
 
-Where the time of one send goes (medians, ms): the function answers after its RPC; our broadcast is
-one request to the Realtime REST API, made after the answer; delivery is until the last participant
-has the message.
+${mdTable(['ours only', ''], oursOnly(results))}
 
-| participants | ours: answered | ours: RPC | ours: broadcast request | ours: all received | seed: answered | seed: all received |
-| --- | --- | --- | --- | --- | --- | --- |
-${profile(results)}
+Where the time of one send goes (medians, ms): the function answers after its RPC (the floor after its
+INSERT); the broadcast is one request to the Realtime REST API, made after the answer; delivery is until
+the last participant has the message.
+
+${mdTable(['participants', 'ours: answered', 'ours: RPC', 'ours: broadcast request', 'ours: all received', 'floor: answered', 'floor: all received', 'seed: answered', 'seed: all received'], profile(results))}
 `).join('\n')}
-## Reading these numbers
+${run.quotaCost ? `## Realtime quota per send, by plan
 
-- **Requests are the structural win.** Ours makes one database round trip and one Realtime request per
-  send whatever the group size (the Realtime batch is split only above 500 events: at 1000 participants a
-  send is 2000 events, so 4 requests). The seed makes 2 round trips and one Realtime request per
-  participant. On hosted Realtime every request and every delivery count against the project's limits.
-- **Small groups cost about the same.** The seed's function uses the service key; ours calls its RPC
-  with the user's token so RLS and \`auth.uid()\` decide. On this stack (@supabase/lite) a user-token
-  request costs ~5 ms more than a service-key one, because lite looks up the user and session on every
-  request; that is most of the \`ours: RPC\` column. Hosted PostgREST only verifies the token.
-- **Large groups: the fan-out dominates.** At 100 and 1000 participants the seed spends its time on one
-  Realtime request per participant; ours spends it in the Realtime server writing one frame per
-  subscriber (the \`broadcast request\` column), once.
+The messages hosted Realtime counts against the project's events/s per send (sent + delivered), and the
+time until every online member has it on a local stack enforcing each plan's quotas; how to read it:
+[quota-cost.md](quota-cost.md).
+
+${quotaCostTable(run.quotaCost)}
+` : ''}
+${READING}`;
+}
+
+export const READING = `## Reading these numbers
+
+- **Requests are the structural win; messages are not.** Ours makes one PostgREST request and one
+  Realtime REST request per send whatever the group size (the batch is split only above 500 events: at
+  1000 participants a send is 2000 events, so 4 requests). The seed makes 2 PostgREST requests and one
+  Realtime request per participant. But ours sends two Realtime messages per recipient
+  (\`message-insert\` and \`conversation-update\`) against the seed's one, so it uses about twice the
+  Realtime messages per send — and messages, not requests, are what the hosted quota counts.
+- **PostgREST requests are not database statements.** lite (our local PostgREST) runs several
+  statements per request: BEGIN, the caller's role and claims, PostgREST's \`request.*\` settings, the
+  call, a read of \`response.*\`, COMMIT, plus a user and a session lookup for a user token. lite sets
+  each setting with its own \`set_config\` (ten statements per RPC); the stack now batches them into two
+  (\`src/local/lite-statements.ts\`), which took ours from 15 to 7 statements per send and the seed
+  from 18 to 12 (16 → 8 for a signed-in session, with its session lookup).
+- **What lite costs.** Every lite request pays its sequential statements, whoever calls: compare the
+  one-row read through lite with the secret key against the bare statement. A user token adds only the
+  user (and session) lookup: the user-token row against the secret-key row (#16 measured 1.4–1.9 ms on
+  a quiet machine), not the ~5 ms these docs used to claim for it. Hosted PostgREST verifies the token
+  without a lookup and sends its settings in one statement.
+- **Large groups: the fan-out dominates.** At 100 and 1000 participants the seed spends its time on
+  one Realtime request per participant; ours spends it in the Realtime server writing frames to every
+  subscriber (the \`broadcast request\` column), once per event.
 - **Back in sync**: the time from Realtime coming back is mostly realtime-js's own reconnect backoff
   (1, 2, 5, 10 s after a drop); the time from the rejoin is the store's catch-up reads.
 
 ## How each number is taken
 
-- **Realtime HTTP requests / database round trips per message**: requests the stack served on
-  \`/realtime/v1/api/*\` and \`/rest/v1/*\` during the sends, divided by the sends.
-- **send → all received**: from the sender calling the function until the last participant's client
-  got the \`message-insert\` event; one send at a time after a warm-up send; every participant on its own
-  supabase-js client and socket.
-- **throughput**: senders in one conversation each send as soon as their previous answer arrives, for a
-  fixed time; afterwards every participant must hold every message exactly once (lost and duplicate
-  deliveries are counted).
-- **database only**: \`chat_send\` as PostgREST runs it (role and claims set in the transaction) against
-  a bare \`INSERT\` into \`messages\`, one transaction each, one connection, in process.
-- **client**: sockets the stack accepted and channels the client holds, for a user in N conversations.
-- **chat-send answers**: sequential sends with nobody subscribed, timed until the answer.
+- **Rounds**: every comparison runs its contenders in turns within each round, the order rotating
+  from round to round, so a slow moment of the shared machine does not land on one design only.
+- **Clients**: subscribers and senders run in client processes of their own (\`bench/client-worker.ts\`),
+  not on the stack's event loop; arrival and send times are epoch milliseconds at sub-millisecond
+  resolution, compared across the processes.
+- **answered / send → all received**: from the sender calling the function until its answer, and until
+  the last participant's client got the \`message-insert\` event; one send at a time after a warm-up.
+- **PostgREST requests, Realtime REST requests**: requests the stack served on \`/rest/v1/*\` and
+  \`/realtime/v1/api/*\`; **statements**: statements lite's driver sent; **Realtime messages**: messages
+  the Realtime REST API accepted and sent on (in) and frames it wrote to sockets for them (delivered),
+  from its log lines; all divided by the sends.
+- **same-hops floor**: the gateway verifies the JWT, Deno runs a function that INSERTs one row
+  (autocommit) and answers, then makes one Realtime REST request with two private messages per
+  recipient. On Postgres the INSERT goes straight to the database; on PGlite there is no connection
+  string, so there it is one lite REST request (and the floor includes lite's per-request cost).
+- **throughput**: senders in one conversation each send as soon as their previous answer arrives, for
+  a fixed window; only sends answered inside the window count. Afterwards every participant must hold
+  every message exactly once (lost and duplicate deliveries are counted).
+- **database only**: \`chat_send\` against a bare \`INSERT\` into \`messages\`, each in its own transaction
+  with the same \`set_config\` statement first, one connection, alternating send by send.
+- **one conversation, ${'${writers}'} writers**: the row-lock floor is \`UPDATE conversations … RETURNING\`
+  numbering an \`INSERT\`, committed; on Postgres by pgbench (8 connections), on PGlite by 8 loops the
+  single session serialises.
+- **client**: sockets the stack accepted and channels the client holds, for a user in N conversations
+  (measured in the bench process: it is about the client library, not speed).
 - **back in sync**: an \`InboxStore\` holds a conversation; Realtime goes down; the other user sends N
   messages (batches of 100); Realtime comes back; timed until the store holds all N, in order.
-- **Realtime server**: REST batches of one private message per subscriber, each subscriber its own
-  supabase-js client and socket.
-`;
-}
+- **Realtime server**: REST batches of one private message per subscriber, the subscribers in a client
+  process.
+`.replace('${writers}', '8');
 
-/** Median delivery latency against group size, both designs, log–log, one line per design and engine. */
+/** Median delivery latency against group size, each design and engine, log–log. */
 export function latencySvg(run: RunResults): string {
   const width = 700, height = 400, left = 70, right = 200, top = 30, bottom = 50;
+  const colors: Record<FanoutDesign, string> = { ours: '#1f9d55', seed: '#c0392b', floor: '#7f8c8d' };
+  const labels: Record<FanoutDesign, string> = { ours: 'ours', seed: 'seed design', floor: 'same-hops floor' };
   const series = run.engines.flatMap((results) =>
-    (['ours', 'seed'] as const).map((design) => ({
-      label: `${design === 'ours' ? 'ours' : 'seed design'} (${results.engine})`,
+    DESIGNS.map((design) => ({
+      label: `${labels[design]} (${results.engine})`,
       dashed: results.engine === 'postgres',
-      color: design === 'ours' ? '#1f9d55' : '#c0392b',
-      points: results.fanout.filter((f) => f.design === design).map((f) => [f.participants, f.deliveryMedianMs] as const),
+      color: colors[design],
+      points: results.fanout.map((f) => [f.participants, f.designs[design].delivery.median] as const),
     }))
   );
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));

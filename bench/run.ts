@@ -1,8 +1,8 @@
-// `npm run bench`: every benchmark on both engines, ours beside the seed design, in one run.
-// `-- --quick` is a smoke run (small groups, short timings; it writes no docs).
+// `npm run bench`: every benchmark on both engines, ours beside the seed design and the floors, in
+// one run. `-- --quick` is a smoke run (small groups, short timings; it writes no docs).
 // `-- --engine pglite` (or postgres) limits the run to one engine.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { resolveProjectDir } from 'supabase-realtime-inbox-local';
 import { channelsPerUser } from './channels.ts';
@@ -11,8 +11,11 @@ import { databaseCost } from './database.ts';
 import { fanout } from './fanout.ts';
 import { functionLatency } from './function-latency.ts';
 import { type Engine, startBench } from './harness.ts';
+import { liteCost } from './lite-cost.ts';
+import { quotaCost } from './quota-cost.ts';
 import { type EngineResults, latencySvg, markdown, type RunResults, textTable } from './report.ts';
 import { realtimeThroughput } from './realtime-throughput.ts';
+import { rowLock } from './row-lock.ts';
 import { throughput } from './throughput.ts';
 
 const projectRoot = resolveProjectDir();
@@ -21,14 +24,16 @@ const quick = process.argv.includes('--quick');
 const engineArg = process.argv[process.argv.indexOf('--engine') + 1];
 const engines: Engine[] = process.argv.includes('--engine') ? [engineArg as Engine] : ['pglite', 'postgres'];
 
+// [participants, rounds, sends per round]; latency: [participants, rounds, sends per round].
 const plan = quick
   ? {
-    groups: [[2, 5], [10, 5]], senders: [1, 8], seconds: 1, dbIterations: 100, conversations: [1, 10],
-    latency: [[2, 20]], missed: [20], realtime: [10, 10],
+    groups: [[2, 2, 3], [10, 2, 3]], senders: [1, 8], seconds: 1, throughputRounds: 1, db: [2, 25], rowLock: { seconds: 1, rounds: 1, large: 10 },
+    lite: [2, 10], conversations: [1, 10], latency: [[2, 2, 5]], missed: [20], realtime: [10, 10],
   }
   : {
-    groups: [[2, 50], [10, 50], [100, 30], [1000, 10]], senders: [1, 8, 32], seconds: 5, dbIterations: 1000, conversations: [1, 10, 100],
-    latency: [[2, 500], [10, 500], [100, 500]], missed: [20, 1000], realtime: [100, 200],
+    groups: [[2, 5, 40], [10, 5, 40], [100, 5, 20], [1000, 5, 20]], senders: [1, 8, 32], seconds: 3, throughputRounds: 3, db: [5, 200],
+    rowLock: { seconds: 3, rounds: 3, large: 1000 }, lite: [5, 100], conversations: [1, 10, 100],
+    latency: [[2, 5, 100], [10, 5, 100], [100, 5, 100]], missed: [20, 1000], realtime: [100, 200],
   };
 
 const progress = (message: string) => console.error(`[bench] ${message}`);
@@ -37,32 +42,30 @@ async function runEngine(engine: Engine): Promise<EngineResults> {
   progress(`${engine}: starting the stack`);
   const bench = await startBench(engine);
   try {
-    const results: EngineResults = {
-      engine, fanout: [], throughput: [], database: undefined!, channels: [], functionLatency: [], convergence: [], realtime: undefined!,
-    };
-    for (const [participants, sends] of plan.groups) {
-      for (const design of ['ours', 'seed'] as const) {
-        progress(`${engine}: fan-out to ${participants}, ${design}`);
-        results.fanout.push(await fanout(bench, design, participants, sends));
-      }
+    const results: Partial<EngineResults> = { engine, fanout: [], functionLatency: [] };
+    for (const [participants, rounds, sends] of plan.groups) {
+      progress(`${engine}: fan-out to ${participants} (ours, seed, floor × ${rounds} rounds)`);
+      results.fanout!.push(await fanout(bench, participants, rounds, sends));
     }
-    for (const design of ['ours', 'seed'] as const) {
-      progress(`${engine}: throughput, ${design}`);
-      results.throughput.push(...await throughput(bench, design, plan.senders, plan.seconds));
-    }
+    progress(`${engine}: throughput`);
+    results.throughput = await throughput(bench, plan.senders, plan.seconds, plan.throughputRounds);
     progress(`${engine}: database cost`);
-    results.database = await databaseCost(bench, plan.dbIterations);
+    results.database = await databaseCost(bench, plan.db[0], plan.db[1]);
+    progress(`${engine}: one conversation, 8 writers, database only`);
+    results.rowLock = await rowLock(bench, plan.rowLock.seconds, plan.rowLock.rounds, plan.rowLock.large);
+    progress(`${engine}: lite's own cost`);
+    results.lite = await liteCost(bench, plan.lite[0], plan.lite[1]);
     progress(`${engine}: channels per user`);
     results.channels = await channelsPerUser(bench, plan.conversations);
-    for (const [participants, sends] of plan.latency) {
+    for (const [participants, rounds, sends] of plan.latency) {
       progress(`${engine}: chat-send latency, ${participants} participants`);
-      results.functionLatency.push(await functionLatency(bench, participants, sends));
+      results.functionLatency!.push(await functionLatency(bench, participants, rounds, sends));
     }
     progress(`${engine}: client convergence`);
     results.convergence = await convergence(bench, plan.missed);
     progress(`${engine}: Realtime server throughput`);
     results.realtime = await realtimeThroughput(bench, plan.realtime[0], plan.realtime[1]);
-    return results;
+    return results as EngineResults;
   } finally {
     await bench.close();
   }
@@ -77,10 +80,15 @@ const run: RunResults = {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
+    loadAverage: loadavg(),
   },
   engines: [],
 };
 for (const engine of engines) run.engines.push(await runEngine(engine));
+if (engines.includes('pglite')) {
+  progress('quota cost per plan (PGlite stacks enforcing each plan)');
+  run.quotaCost = await quotaCost(quick ? { plans: ['Free'], sizes: [2] } : { plans: ['Free', 'Pro', 'Team'], sizes: [2, 10, 100, 1000] }, progress);
+}
 
 console.log(textTable(run));
 const resultsDir = join(projectRoot, 'bench', 'results');

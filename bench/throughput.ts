@@ -1,59 +1,61 @@
 // Throughput: K senders in one conversation send as fast as their answers come back for a fixed
-// time; then every participant must hold every message exactly once (zero loss, no duplicates).
-import { type Bench, createConversation, createUsers, type Design, sendFor, subscribe } from './harness.ts';
-import { round } from './stats.ts';
+// window, from a client process of their own; the participants listen in another. Only sends answered
+// inside the window count. Ours and the seed alternate over rounds (the order rotates). Afterwards
+// every participant must hold every message exactly once (zero loss, no duplicates).
+import { type Bench, clientProcess, createConversation, createUsers, type Design } from './harness.ts';
+import { middle, round } from './stats.ts';
 
 export interface ThroughputResult {
   design: Design;
   senders: number;
   participants: number;
   seconds: number;
-  sent: number;
+  /** Sends answered inside the window, per second: one value per round. */
+  perSecondRounds: number[];
+  /** Median over rounds. */
   messagesPerSecond: number;
+  /** All sends, including those answered after the window closed. */
+  sent: number;
   /** Deliveries that never arrived (participant × message), after waiting for the stragglers. */
   lost: number;
   duplicates: number;
   drainMs: number;
 }
 
-export async function throughput(bench: Bench, design: Design, senderCounts: number[], seconds: number, participants = 32): Promise<ThroughputResult[]> {
+export async function throughput(bench: Bench, senderCounts: number[], seconds: number, rounds: number, participants = 32): Promise<ThroughputResult[]> {
   const users = await createUsers(bench, participants);
   const chatId = await createConversation(bench, users[0], users.slice(1));
-  const subscribers = await subscribe(bench, users, design);
-  const received = new Map<string, Map<string, number>>(users.map((u) => [u.id, new Map()]));
-  subscribers.onMessage((id, _at, userId) => {
-    const seen = received.get(userId)!;
-    seen.set(id, (seen.get(id) ?? 0) + 1);
-  });
-
-  const results: ThroughputResult[] = [];
+  const userIds = users.map((u) => u.id);
+  const subscribers = await clientProcess(bench);
+  const senders = await clientProcess(bench);
+  const designs = ['ours', 'seed'] as const;
+  const results = new Map<string, ThroughputResult>();
   try {
-    for (const senders of senderCounts) {
-      const ids: string[] = [];
-      const deadline = performance.now() + seconds * 1000;
-      await Promise.all(users.slice(0, senders).map(async (sender, s) => {
-        const send = sendFor(bench, design, sender, chatId);
-        for (let i = 0; performance.now() < deadline; i++) ids.push(await send(`s${s}-${i}`));
-      }));
-      const elapsed = seconds * 1000;
-      const drainStart = performance.now();
-      const missing = () => users.reduce((n, u) => n + ids.filter((id) => !received.get(u.id)!.has(id)).length, 0);
-      while (missing() > 0 && performance.now() - drainStart < 60_000) await new Promise((r) => setTimeout(r, 20));
-      const duplicates = users.reduce((n, u) => n + ids.filter((id) => (received.get(u.id)!.get(id) ?? 0) > 1).length, 0);
-      results.push({
-        design,
-        senders,
-        participants,
-        seconds,
-        sent: ids.length,
-        messagesPerSecond: round(ids.length / (elapsed / 1000)),
-        lost: missing(),
-        duplicates,
-        drainMs: round(performance.now() - drainStart),
-      });
+    await subscribers.subscribe(users, true);
+    await subscribers.subscribe(users, false);
+    for (let r = 0; r < rounds; r++) {
+      for (const count of senderCounts) {
+        for (let k = 0; k < designs.length; k++) {
+          const design = designs[(r + k) % designs.length];
+          const run = await senders.blast(design, users.slice(0, count), chatId, seconds, userIds);
+          const inWindow = run.sends.filter((s) => s.answered <= run.deadline).length;
+          const ids = run.sends.map((s) => s.id);
+          const { missing, duplicates, drainMs } = await subscribers.drain(ids, userIds);
+          const key = `${design}:${count}`;
+          const result = results.get(key) ??
+            { design, senders: count, participants, seconds, perSecondRounds: [], messagesPerSecond: 0, sent: 0, lost: 0, duplicates: 0, drainMs: 0 };
+          result.perSecondRounds.push(round(inWindow / seconds));
+          result.sent += ids.length;
+          result.lost += missing;
+          result.duplicates += duplicates;
+          result.drainMs = Math.max(result.drainMs, round(drainMs));
+          results.set(key, result);
+        }
+      }
     }
-    return results;
+    for (const result of results.values()) result.messagesPerSecond = middle(result.perSecondRounds);
+    return designs.flatMap((design) => senderCounts.map((count) => results.get(`${design}:${count}`)!));
   } finally {
-    await subscribers.close();
+    await Promise.all([subscribers.close(), senders.close()]);
   }
 }

@@ -1,6 +1,7 @@
 import { App, type ResolvedKey } from '@supabase/lite';
 import type { StackDatabase } from './database.ts';
 import type { StackKeys } from './keys.ts';
+import { batchContextStatements, countStatements } from './lite-statements.ts';
 
 export interface LiteOptions {
   jwtExpirySeconds: number;
@@ -12,6 +13,8 @@ export interface LiteOptions {
  * `service_role` (lite alone knows only the new-style keys).
  */
 export function createLite(db: StackDatabase, keys: StackKeys, options: LiteOptions) {
+  const statements = countStatements(db.connection, db.kind);
+  batchContextStatements(db.connection);
   const resolved = new Map<string, ResolvedKey>([
     [keys.publishableKey, { type: 'publishable', claims: { role: 'anon' } }],
     [keys.anonKey, { type: 'publishable', claims: { role: 'anon' } }],
@@ -46,7 +49,7 @@ export function createLite(db: StackDatabase, keys: StackKeys, options: LiteOpti
     });
   }
 
-  return { app, fetch };
+  return { app, fetch, statements };
 }
 
 export type Lite = ReturnType<typeof createLite>;

@@ -10,7 +10,7 @@ import { createGateway, type Mount, type RequestCounts } from './gateway.ts';
 import { resolveKeys, type StackKeys } from './keys.ts';
 import { createLite, type Lite } from './lite.ts';
 import { prepareDatabase } from './migrate.ts';
-import { createDatabasePolicy } from './realtime/index.ts';
+import { createDatabasePolicy, limitsFromEnv, type TenantLimits } from './realtime/index.ts';
 import { createRealtimeSwitch, type RealtimeSwitch } from './realtime-switch.ts';
 import { resolveProjectDir } from './schema.ts';
 import { createWebApp, webDir } from './web.ts';
@@ -33,6 +33,8 @@ export interface LocalStackOptions {
   keys?: Partial<Pick<StackKeys, 'publishableKey' | 'secretKey' | 'jwtSecret'>>;
   /** Lifetime of the access tokens auth issues (config.toml's jwt_expiry). */
   jwtExpirySeconds?: number;
+  /** Realtime's quotas; default from TENANT_MAX_* and the backoff variables, else hosted's Free plan. */
+  realtimeLimits?: Partial<TenantLimits>;
   /** Extra environment for the edge functions (the CLI's supabase/functions/.env). */
   functionEnv?: Record<string, string>;
   /** Functions served besides supabase/functions (benchmarks serve their baselines this way). */
@@ -53,7 +55,8 @@ export interface LocalStack {
   functions: string[];
   /** The database itself, for tests and benchmarks that need to set up data in bulk. */
   db: StackDatabase;
-  requestCounts(): RequestCounts;
+  /** Requests by service, and the statements lite sent to the database (the benchmarks count both). */
+  requestCounts(): RequestCounts & { statements: number };
   /** Take Realtime down (every socket closed, new ones refused, REST 503) and bring it back. */
   realtime: Pick<RealtimeSwitch, 'stop' | 'start' | 'stats'>;
   /** Fault injection for tests and the soak. */
@@ -72,20 +75,34 @@ function serviceMounts(db: StackDatabase, lite: Lite, realtime: RealtimeSwitch, 
   ];
 }
 
-function startRealtime(db: StackDatabase, keys: StackKeys, log: Log): RealtimeSwitch {
+function startRealtime(db: StackDatabase, keys: StackKeys, limits: TenantLimits, log: Log): RealtimeSwitch {
   return createRealtimeSwitch({
     resolveToken: createTokenResolver({ jwtSecret: keys.jwtSecret, publishableKeys: [keys.publishableKey], secretKeys: [keys.secretKey] }),
     policy: createDatabasePolicy(db),
     log,
+    limits,
   });
 }
 
-function createFunctions(url: string, keys: StackKeys, db: StackDatabase, projectDir: string, options: LocalStackOptions, log: Log): FunctionsRunner {
+function createFunctions(
+  url: string,
+  keys: StackKeys,
+  db: StackDatabase,
+  projectDir: string,
+  limits: TenantLimits,
+  options: LocalStackOptions,
+  log: Log,
+): FunctionsRunner {
   return createFunctionsRunner({
     functions: [...discoverFunctions(join(projectDir, 'supabase')), ...(options.extraFunctions ?? [])],
     projectRoot: projectDir,
     verifyJwt: createTokenResolver({ jwtSecret: keys.jwtSecret, publishableKeys: [], secretKeys: [] }),
-    env: { ...cliEnvironment(url, keys, db.url), ...options.functionEnv },
+    env: {
+      ...cliEnvironment(url, keys, db.url),
+      // The broadcaster paces itself to the plan this Realtime enforces.
+      CHAT_REALTIME_EVENTS_PER_SECOND: String(limits.maxEventsPerSecond),
+      ...options.functionEnv,
+    },
     onLog: (line) => log(functionLogEntry(line)),
   });
 }
@@ -100,7 +117,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // The port first: when it is taken, that is known at once rather than after the migrations.
   const url = await gateway.listen(options.port ?? 54321, options.host ?? '127.0.0.1');
 
-  const parts: { db?: StackDatabase; realtime?: RealtimeSwitch; functions?: FunctionsRunner } = {};
+  const parts: { db?: StackDatabase; lite?: Lite; realtime?: RealtimeSwitch; functions?: FunctionsRunner } = {};
   const faults = createFaults((name) => parts.functions?.kill(name) ?? Promise.resolve());
   async function stop() {
     gateway.shut();
@@ -112,11 +129,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   try {
     const db = (parts.db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir }));
-    const lite = createLite(db, keys, { jwtExpirySeconds: options.jwtExpirySeconds ?? 3600 });
+    const lite = (parts.lite = createLite(db, keys, { jwtExpirySeconds: options.jwtExpirySeconds ?? 3600 }));
     const applied = await prepareDatabase(db, lite.app, projectDir);
     log({ event: 'local_stack_migrated', database: db.kind, applied });
-    const realtime = (parts.realtime = startRealtime(db, keys, log));
-    const functions = (parts.functions = createFunctions(url, keys, db, projectDir, options, log));
+    const limits: TenantLimits = { ...limitsFromEnv(process.env), ...options.realtimeLimits };
+    const realtime = (parts.realtime = startRealtime(db, keys, limits, log));
+    const functions = (parts.functions = createFunctions(url, keys, db, projectDir, limits, options, log));
     await functions.start();
     const web: Mount = { prefix: '/', cors: 'own', handle: createWebApp({ publishableKey: keys.publishableKey, dir: options.webDir ?? webDir(projectDir) }) };
     gateway.open([...serviceMounts(db, lite, realtime, functions, faults.wrap), ...(options.mounts ?? []), web], realtime.upgrade);
@@ -125,7 +143,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     throw error;
   }
 
-  const { db, realtime, functions } = parts as Required<typeof parts>;
+  const { db, lite, realtime, functions } = parts as Required<typeof parts>;
   log({ event: 'local_stack_ready', url, boot_ms: Math.round(performance.now() - started), functions: functions.names });
   return {
     url,
@@ -133,7 +151,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     dbUrl: db.url,
     functions: functions.names,
     db,
-    requestCounts: gateway.requestCounts,
+    requestCounts: () => ({ ...gateway.requestCounts(), statements: lite.statements() }),
     realtime: { stop: () => realtime.stop(), start: () => realtime.start(), stats: () => realtime.stats() },
     faults: faults.faults,
     stop,

@@ -1,4 +1,5 @@
-// The benchmark harness works: a quick run on PGlite finishes, reports both designs, loses nothing.
+// The benchmark harness works: a quick run on PGlite finishes, reports ours, the seed and the floor,
+// counts what each send cost, loses nothing.
 // No timing is asserted here; speed is read from `npm run bench`, not from tests.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { resolveProjectDir } from 'supabase-realtime-inbox-local';
 
 const projectRoot = resolveProjectDir();
 
-it('npm run bench -- --quick runs both designs and every delivery arrives exactly once', async () => {
+it('npm run bench -- --quick runs every design and floor and every delivery arrives exactly once', async () => {
   const exitCode = await new Promise<number | null>((resolve) => {
     const child = spawn(join(projectRoot, 'node_modules', '.bin', 'tsx'), ['--conditions=source', 'bench/run.ts', '--quick', '--engine', 'pglite'], {
       cwd: projectRoot,
@@ -21,11 +22,23 @@ it('npm run bench -- --quick runs both designs and every delivery arrives exactl
 
   const run: RunResults = JSON.parse(readFileSync(join(projectRoot, 'bench', 'results', 'quick.json'), 'utf8'));
   const [pglite] = run.engines;
-  expect(pglite.fanout.map((f) => `${f.design}:${f.participants}`)).toEqual(['ours:2', 'seed:2', 'ours:10', 'seed:10']);
-  for (const f of pglite.fanout) expect(f.deliveryMedianMs).toBeGreaterThan(0);
-  expect(pglite.fanout.filter((f) => f.design === 'ours').map((f) => f.realtimeRequestsPerMessage)).toEqual([1, 1]);
-  expect(pglite.fanout.filter((f) => f.design === 'seed').map((f) => f.realtimeRequestsPerMessage)).toEqual([2, 10]);
+  expect(pglite.fanout.map((f) => f.participants)).toEqual([2, 10]);
+  for (const f of pglite.fanout) {
+    for (const design of ['ours', 'seed', 'floor'] as const) {
+      expect(f.designs[design].delivery.n).toBe(f.rounds * f.sendsPerRound);
+      // Too few samples for a p99: it must not be printed as one.
+      expect(f.designs[design].delivery.p99).toBeUndefined();
+    }
+  }
+  const perSend = (design: 'ours' | 'seed' | 'floor') => pglite.fanout.map((f) => f.designs[design].perSend);
+  expect(perSend('ours').map((c) => [c.rest, c.realtimeApi])).toEqual([[1, 1], [1, 1]]);
+  expect(perSend('seed').map((c) => [c.rest, c.realtimeApi])).toEqual([[2, 2], [2, 10]]);
+  // Messages are what the hosted quota counts: ours sends two per recipient, the seed one.
+  expect(perSend('ours').map((c) => c.realtimeMessages)).toEqual([4, 20]);
+  expect(perSend('seed').map((c) => c.realtimeMessages)).toEqual([2, 10]);
+  for (const c of perSend('ours')) expect(c.statements).toBeGreaterThan(0);
   for (const t of pglite.throughput) expect({ lost: t.lost, duplicates: t.duplicates, sent: t.sent > 0 }).toEqual({ lost: 0, duplicates: 0, sent: true });
   expect(pglite.database.rpcRowsWritten).toBe(3);
+  expect([pglite.rowLock.floorRounds.length, pglite.rowLock.chatSend2Rounds.length, pglite.rowLock.chatSend1000Rounds.length]).toEqual([1, 1, 1]);
   expect(pglite.channels.map((c) => c.ours.channels)).toEqual([1, 1]);
 }, 180_000);

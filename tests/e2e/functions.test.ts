@@ -149,6 +149,8 @@ describe('hostile and bad input: the right 4xx, a JSON error, no row, no broadca
   let chat: string;
   beforeAll(async () => {
     chat = await create(alice, { title: 'fortress', participant_ids: [bob.id] });
+    // The broadcaster paces itself to the Realtime quota: let the creation reach bob before the cases.
+    await inbox.bob.next((e) => e.event === 'conversation-update' && e.payload.chat_id === chat, 'the new conversation');
   });
 
   const cases: [string, () => Promise<{ status: number; body: any }>, number, string][] = [

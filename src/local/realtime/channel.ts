@@ -8,6 +8,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export interface ChannelOwner {
   readonly vsn: Vsn;
   send(frame: string | Buffer): void;
+  /** Called after each delivery: hosted counts deliveries against the project's events/s. */
+  delivered(channel: JoinedChannel): void;
 }
 
 export interface ChannelConfig {
@@ -43,6 +45,7 @@ export class JoinedChannel implements Subscriber {
 
   deliver(frame: string | Buffer): void {
     this.owner.send(frame);
+    this.owner.delivered(this);
   }
 
   /** Realtime evaluates the write policy on the first broadcast and keeps it until the token changes. */

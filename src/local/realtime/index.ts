@@ -3,6 +3,8 @@
 // project's own realtime.messages policies, as hosted Realtime does.
 import { WebSocketServer } from 'ws';
 import { Hub } from './hub.ts';
+import { FREE_PLAN_LIMITS, realTicker, TenantQuotas } from './quotas.ts';
+import { reasons } from './reasons.ts';
 import { createRestApi } from './rest-api.ts';
 import { SocketSession } from './socket-session.ts';
 import type { RealtimeServer, RealtimeServerOptions } from './types.ts';
@@ -11,8 +13,10 @@ import { acceptUpgrade } from './upgrade.ts';
 export { TokenError } from './types.ts';
 export type { Claims, TokenResolver, ChannelPolicy, RealtimeServerOptions, RealtimeServer, Log, LogEntry } from './types.ts';
 export { createDatabasePolicy, type RollbackRunner } from './policy.ts';
+export { FREE_PLAN_LIMITS, limitsFromEnv, type TenantLimits, type Ticker } from './quotas.ts';
 
-const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
+// Hosted's check: max_payload_size_in_kb (Free: 256) * 1000 plus 500 bytes of padding.
+const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1000 + 500;
 // Room for the frame around a maximal payload (refs, topic, event, JSON framing). Bigger frames
 // close the connection (1009) before they are buffered; smaller oversized payloads get a reply.
 const FRAME_OVERHEAD_BYTES = 16 * 1024;
@@ -22,6 +26,8 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   const log = options.log ?? (() => {});
   const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   const hub = new Hub(log);
+  const quotas = new TenantQuotas({ ...FREE_PLAN_LIMITS, ...options.limits }, options.ticker ?? realTicker);
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const sessions = new Set<SocketSession>();
   let nextId = 1;
   let closed = false;
@@ -39,9 +45,11 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     log,
     maxPayloadBytes,
     maxBufferedBytes: Math.max(MIN_BUFFERED_BYTES, 8 * maxPayloadBytes),
+    quotas,
+    sleep,
     onClose: (session: SocketSession) => sessions.delete(session),
   };
-  const rest = createRestApi({ hub, policy: options.policy, resolveToken: options.resolveToken, log, maxPayloadBytes });
+  const rest = createRestApi({ hub, policy: options.policy, resolveToken: options.resolveToken, log, maxPayloadBytes, quotas });
 
   return {
     handleUpgrade(req, socket, head) {
@@ -51,6 +59,14 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
           resolveToken: options.resolveToken,
           log,
           isClosed: () => closed,
+          admissionRefusal: () =>
+            quotas.users.size >= quotas.limits.maxConcurrentUsers
+              ? reasons.connectTooManyUsers
+              : quotas.joins.triggered
+                ? reasons.connectTooManyJoins
+                : null,
+          connectErrorBackoffMs: quotas.limits.connectErrorBackoffMs,
+          sleep,
           onConnection(ws, vsn, apikey, claims) {
             const session = new SocketSession(ws, vsn, apikey, nextId++, sessionContext);
             sessions.add(session);
@@ -68,10 +84,17 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       return rest(req);
     },
 
-    stats: () => ({ connections: sessions.size, channels: hub.size }),
+    stats: () => ({
+      connections: sessions.size,
+      channels: hub.size,
+      eventsPerSecond: quotas.events.avg,
+      joinsPerSecond: quotas.joins.avg,
+      eventsCounted: quotas.events.total,
+    }),
 
     async close() {
       closed = true;
+      quotas.stop();
       await Promise.all([...sessions].map((session) => session.terminate()));
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       log({ event: 'realtime_closed' });

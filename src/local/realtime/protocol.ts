@@ -123,12 +123,20 @@ export function encodeUserBroadcast(b: {
  * `user` broadcasts (kind 3 pushes, binary REST payloads) travel as kind 4 to vsn 2 sockets.
  */
 export type Broadcast =
-  | { kind: 'json'; payload: Record<string, unknown> }
+  /** `text`, when present, is `payload` already serialised: frames splice it in instead of serialising again. */
+  | { kind: 'json'; payload: Record<string, unknown>; text?: string }
   | { kind: 'user'; event: string; encoding: 'json' | 'binary'; data: Buffer; json?: unknown };
 
 /** The frame for one serializer, or null when that serializer cannot carry it (binary on vsn 1). */
 export function encodeBroadcast(vsn: Vsn, topic: string, b: Broadcast): string | Buffer | null {
   if (b.kind === 'user' && vsn === '2.0.0') return encodeUserBroadcast({ topic, event: b.event, encoding: b.encoding, data: b.data });
+  if (b.kind === 'json' && b.text !== undefined) {
+    // Byte for byte what encodeMessage produces for a server broadcast (no refs, event "broadcast").
+    const t = JSON.stringify(topic);
+    return vsn === '2.0.0'
+      ? `[null,null,${t},"broadcast",${b.text}]`
+      : `{"join_ref":null,"ref":null,"topic":${t},"event":"broadcast","payload":${b.text}}`;
+  }
   const payload = b.kind === 'json' ? b.payload : b.encoding === 'json' ? { type: 'broadcast', event: b.event, payload: b.json } : null;
   return payload && encodeMessage(vsn, { joinRef: null, ref: null, topic, event: 'broadcast', payload });
 }

@@ -11,6 +11,11 @@ export const reasons = {
   topicRequired: 'TopicNameRequired: You must provide a topic name',
   unmatchedTopic: 'unmatched topic',
   tooManyChannels: 'ChannelRateLimitReached: Too many channels',
+  tooManyJoins: 'ClientJoinRateLimitReached: Too many joins per second',
+  tooManyUsers: 'ConnectionRateLimitReached: Too many connected users',
+  tooManyMessages: 'Too many messages per second',
+  connectTooManyUsers: 'Too many connected users',
+  connectTooManyJoins: 'Too many joins per second',
   postgresChanges:
     'PostgresChangesNotSupported: this local Realtime server supports broadcast only; postgres_changes subscriptions are refused',
   presence: 'PresenceNotSupported: this local Realtime server supports broadcast only',

@@ -7,6 +7,8 @@ export interface BatchMessage {
   topic: string;
   event: string;
   payload: Record<string, unknown>;
+  /** The payload as JSON, serialised once for the size check and reused for the frame. */
+  payloadJson: string;
   private: boolean;
   id?: string;
 }
@@ -15,8 +17,8 @@ type FieldErrors = Record<string, string[]>;
 
 export type BatchValidation =
   | { ok: true; messages: BatchMessage[] }
-  /** 413 when the only problem is payload size, else 422. */
-  | { ok: false; status: 413 | 422; errors: Record<string, unknown> };
+  /** Always 422, oversized payloads included: hosted renders every changeset error so. */
+  | { ok: false; status: 422; errors: Record<string, unknown> };
 
 const BLANK = "can't be blank";
 const INVALID = 'is invalid';
@@ -30,8 +32,7 @@ export function validateBatch(body: unknown, maxPayloadBytes: number): BatchVali
 
   const results = messages.map((m) => validateMessage(m, maxPayloadBytes));
   if (results.every((r) => 'message' in r)) return { ok: true, messages: results.map((r) => (r as { message: BatchMessage }).message) };
-  const onlySize = results.every((r) => 'message' in r || (Object.keys(r.errors).length === 1 && r.errors.payload?.[0] === reasons.payloadTooLarge));
-  return { ok: false, status: onlySize ? 413 : 422, errors: { messages: results.map((r) => ('errors' in r ? r.errors : {})) } };
+  return { ok: false, status: 422, errors: { messages: results.map((r) => ('errors' in r ? r.errors : {})) } };
 }
 
 function validateMessage(m: Record<string, unknown>, maxPayloadBytes: number): { message: BatchMessage } | { errors: FieldErrors } {
@@ -48,9 +49,10 @@ function validateMessage(m: Record<string, unknown>, maxPayloadBytes: number): {
   const event = text('event');
 
   const payload = m.payload;
+  let payloadJson = '';
   if (payload === undefined || payload === null) fail('payload', BLANK);
   else if (!isObject(payload)) fail('payload', INVALID);
-  else if (Buffer.byteLength(JSON.stringify(payload)) > maxPayloadBytes) fail('payload', reasons.payloadTooLarge);
+  else if (Buffer.byteLength((payloadJson = JSON.stringify(payload))) > maxPayloadBytes) fail('payload', reasons.payloadTooLarge);
 
   let isPrivate = false;
   if (m.private === true || m.private === 'true') isPrivate = true;
@@ -61,5 +63,5 @@ function validateMessage(m: Record<string, unknown>, maxPayloadBytes: number): {
   else if (m.id !== undefined && m.id !== null && m.id !== '') fail('id', INVALID);
 
   if (Object.keys(errors).length > 0) return { errors };
-  return { message: { topic, event, payload: payload as Record<string, unknown>, private: isPrivate, ...(id === undefined ? {} : { id }) } };
+  return { message: { topic, event, payload: payload as Record<string, unknown>, payloadJson, private: isPrivate, ...(id === undefined ? {} : { id }) } };
 }

@@ -11,6 +11,7 @@ import {
   type UserBroadcastPush,
   type Vsn,
 } from './protocol.ts';
+import type { TenantQuotas } from './quotas.ts';
 import { reasons } from './reasons.ts';
 import { TokenError, type ChannelPolicy, type Claims, type Log, type TokenResolver } from './types.ts';
 
@@ -22,17 +23,36 @@ export interface SessionContext {
   maxPayloadBytes: number;
   /** Unsent bytes a socket may accumulate before it is cut off as a slow consumer. */
   maxBufferedBytes: number;
+  quotas: TenantQuotas;
+  sleep(ms: number): Promise<void>;
   onClose(session: SocketSession): void;
 }
 
+/** What a join asks for, read from its topic and payload. */
+interface JoinRequest {
+  name: string;
+  isPrivate: boolean;
+  token: string;
+  self: boolean;
+  ack: boolean;
+  postgresChanges: boolean;
+}
+
+/** Why a join is refused; `disconnect` also closes the socket (1001) after the reply. */
+interface JoinRefusal {
+  reason: string;
+  why: string;
+  claims?: Claims;
+  disconnect?: boolean;
+}
+
 const TOPIC_PREFIX = 'realtime:';
-// Hosted Realtime's per-connection channel limit.
-const MAX_CHANNELS = 100;
 // Frames waiting on the database; a client that outruns it this far is misbehaving.
 const MAX_PENDING_FRAMES = 10_000;
 const MAX_PENDING_BYTES = 64 * 1024 * 1024;
 // Phoenix closes sockets that send nothing for this long; clients heartbeat every 25 s.
 const IDLE_TIMEOUT_MS = 60_000;
+const CLOSE_GOING_AWAY = 1001;
 const CLOSE_INVALID_DATA = 1007;
 const CLOSE_POLICY = 1008;
 
@@ -48,6 +68,9 @@ export class SocketSession {
   private readonly channels = new Map<string, JoinedChannel>();
   private readonly queues = new Map<string, Promise<void>>();
   private readonly idleTimer: NodeJS.Timeout;
+  /** Frames read while a join is being answered. */
+  private readonly held: { data: Buffer; isBinary: boolean }[] = [];
+  private joining = false;
   private pendingFrames = 0;
   private pendingBytes = 0;
   private closed = false;
@@ -97,8 +120,33 @@ export class SocketSession {
     });
   }
 
+  /**
+   * Like a Phoenix transport, the socket waits for each join to be answered before it reads the
+   * next frame (heartbeats included); other frames go to their topic's queue and do not block.
+   */
   private onFrame(data: Buffer, isBinary: boolean): void {
     this.idleTimer.refresh();
+    if (this.pendingFrames >= MAX_PENDING_FRAMES || this.pendingBytes + data.length > MAX_PENDING_BYTES) {
+      this.log({ event: 'realtime_backlog_exceeded', frames: this.pendingFrames, bytes: this.pendingBytes });
+      this.ws.close(CLOSE_POLICY, 'too many messages waiting');
+      return;
+    }
+    this.pendingFrames++;
+    this.pendingBytes += data.length;
+    this.held.push({ data, isBinary });
+    this.readHeld();
+  }
+
+  private readHeld(): void {
+    while (!this.joining && !this.closed && this.held.length > 0) {
+      const { data, isBinary } = this.held.shift()!;
+      this.pendingFrames--;
+      this.pendingBytes -= data.length;
+      this.dispatch(data, isBinary);
+    }
+  }
+
+  private dispatch(data: Buffer, isBinary: boolean): void {
     let inbound;
     try {
       inbound = decodeFrame(this.vsn, data, isBinary);
@@ -123,7 +171,15 @@ export class SocketSession {
     const bytes = data.length;
     switch (m.event) {
       case 'phx_join':
-        return this.enqueue(m.topic, bytes, () => this.join(m));
+        this.joining = true;
+        return this.enqueue(m.topic, bytes, async () => {
+          try {
+            await this.join(m);
+          } finally {
+            this.joining = false;
+            setImmediate(() => this.readHeld());
+          }
+        });
       case 'phx_leave':
         return this.enqueue(m.topic, bytes, async () => this.leave(m));
       case 'access_token':
@@ -136,11 +192,6 @@ export class SocketSession {
   }
 
   private enqueue(topic: string, bytes: number, task: () => Promise<void>): void {
-    if (this.pendingFrames >= MAX_PENDING_FRAMES || this.pendingBytes + bytes > MAX_PENDING_BYTES) {
-      this.log({ event: 'realtime_backlog_exceeded', frames: this.pendingFrames, bytes: this.pendingBytes });
-      this.ws.close(CLOSE_POLICY, 'too many messages waiting');
-      return;
-    }
     this.pendingFrames++;
     this.pendingBytes += bytes;
     const previous = this.queues.get(topic) ?? Promise.resolve();
@@ -155,47 +206,70 @@ export class SocketSession {
     this.queues.set(topic, next);
   }
 
+  /** Hosted's order: topic, then users, joins/s and channels limits, then token, then policies. */
   private async join(m: Message): Promise<void> {
     if (!m.topic.startsWith(TOPIC_PREFIX)) return this.reply(m, 'error', { reason: reasons.unmatchedTopic });
-    const name = m.topic.slice(TOPIC_PREFIX.length);
-    if (!name) return this.denyJoin(m, name, reasons.topicRequired, 'topic_required');
     // The client re-joins a topic after timeouts and errors; the new join replaces the old one.
     this.drop(m.topic);
-    if (this.channels.size >= MAX_CHANNELS) return this.denyJoin(m, name, reasons.tooManyChannels, 'too_many_channels');
+    const request = readJoinRequest(m, this.apikey);
+    const outcome = this.topicRefusal(request) ?? this.quotaRefusal() ?? (await this.authorizeJoin(request));
+    if ('reason' in outcome) return this.refuseJoin(m, request.name, outcome);
+    if (this.closed) return;
+    this.admit(m, request, outcome.claims);
+  }
 
-    const payload = isObject(m.payload) ? m.payload : {};
-    const config = isObject(payload.config) ? payload.config : {};
-    const broadcast = isObject(config.broadcast) ? config.broadcast : {};
-    if (Array.isArray(config.postgres_changes) && config.postgres_changes.some((c) => c != null)) {
-      return this.denyJoin(m, name, reasons.postgresChanges, 'postgres_changes');
-    }
-    const isPrivate = config.private === true || config.private === 'true';
-    const token = typeof payload.access_token === 'string' && payload.access_token ? payload.access_token : this.apikey;
+  private topicRefusal(request: JoinRequest): JoinRefusal | null {
+    return request.name ? null : { reason: reasons.topicRequired, why: 'topic_required' };
+  }
 
+  /** Checked and counted in one synchronous step: joins are answered one at a time per socket. */
+  private quotaRefusal(): JoinRefusal | null {
+    const { users, joins, limits } = this.ctx.quotas;
+    if (!users.has(this) && users.size >= limits.maxConcurrentUsers) return { reason: reasons.tooManyUsers, why: 'too_many_users' };
+    if (joins.triggered) return { reason: reasons.tooManyJoins, why: 'too_many_joins', disconnect: true };
+    joins.add();
+    if (this.channels.size >= limits.maxChannelsPerClient) return { reason: reasons.tooManyChannels, why: 'too_many_channels' };
+    return null;
+  }
+
+  private async authorizeJoin(request: JoinRequest): Promise<JoinRefusal | { claims: Claims }> {
+    const { name, isPrivate, token } = request;
+    if (request.postgresChanges) return { reason: reasons.postgresChanges, why: 'postgres_changes' };
     let claims: Claims;
     try {
       claims = await this.ctx.resolveToken(token);
     } catch (error) {
       if (!(error instanceof TokenError)) throw error;
-      return this.denyJoin(m, name, reasons.joinToken(error), `token_${error.reason}`);
+      return { reason: reasons.joinToken(error), why: `token_${error.reason}` };
     }
     if (isPrivate) {
       const denied = await this.readDenial(claims, name, 'join');
-      if (denied) return this.denyJoin(m, name, denied === 'database' ? reasons.joinDatabaseUnavailable : reasons.joinDenied(name), denied, claims);
+      if (denied) return { reason: denied === 'database' ? reasons.joinDatabaseUnavailable : reasons.joinDenied(name), why: denied, claims };
     }
-    if (this.closed) return;
+    return { claims };
+  }
 
-    const channel = new JoinedChannel(
-      this,
-      { wireTopic: m.topic, name, joinRef: m.joinRef ?? m.ref, isPrivate, self: broadcast.self === true, ack: broadcast.ack === true },
-      token,
-      claims,
-    );
+  private admit(m: Message, request: JoinRequest, claims: Claims): void {
+    const { name, isPrivate, token, self, ack } = request;
+    const channel = new JoinedChannel(this, { wireTopic: m.topic, name, joinRef: m.joinRef ?? m.ref, isPrivate, self, ack }, token, claims);
     this.channels.set(m.topic, channel);
     this.ctx.hub.subscribe(channel.namespace, channel);
+    this.ctx.quotas.users.add(this);
+    // A join starts the project's events counter, as hosted's assign_counter does.
+    this.ctx.quotas.events.add(0);
     this.armExpiry(channel);
     this.reply(m, 'ok', { postgres_changes: [] });
     this.log({ event: 'realtime_join', topic: name, private: isPrivate, role: claims.role, sub: claims.sub });
+  }
+
+  /** Hosted sleeps before every join error, and the socket reads nothing meanwhile. */
+  private async refuseJoin(m: Message, topic: string, refusal: JoinRefusal): Promise<void> {
+    const { reason, why, claims } = refusal;
+    this.log({ event: 'realtime_join_denied', topic, why, reason, role: claims?.role, sub: claims?.sub });
+    await this.ctx.sleep(this.ctx.quotas.limits.channelErrorBackoffMs);
+    if (this.closed) return;
+    this.reply(m, 'error', { reason });
+    if (refusal.disconnect) this.ws.close(CLOSE_GOING_AWAY, reasons.connectTooManyJoins);
   }
 
   /** Why the caller may not read the topic, or null if it may. */
@@ -209,9 +283,11 @@ export class SocketSession {
     }
   }
 
-  private denyJoin(m: Message, topic: string, reason: string, why: string, claims?: Claims): void {
-    this.reply(m, 'error', { reason });
-    this.log({ event: 'realtime_join_denied', topic, why, reason, role: claims?.role, sub: claims?.sub });
+  /** Every delivery counts against the project's events/s; over the limit the channel is shut down. */
+  delivered(channel: JoinedChannel): void {
+    const { events } = this.ctx.quotas;
+    events.add();
+    if (events.triggered) this.shutdown(channel, reasons.tooManyMessages, 'too_many_messages');
   }
 
   private leave(m: Message): void {
@@ -274,8 +350,8 @@ export class SocketSession {
     const channel = this.joinedChannel(m);
     if (!channel) return;
     if (!isObject(m.payload)) return this.replyIfRef(m, 'error', { reason: 'broadcast payload must be an object' });
-    const size = Buffer.byteLength(JSON.stringify(m.payload));
-    await this.broadcast(channel, m, { kind: 'json', payload: m.payload }, size);
+    const text = JSON.stringify(m.payload);
+    await this.broadcast(channel, m, { kind: 'json', payload: m.payload, text }, Buffer.byteLength(text));
   }
 
   private async onUserBroadcastPush(push: UserBroadcastPush): Promise<void> {
@@ -298,9 +374,12 @@ export class SocketSession {
     // Realtime drops unauthorized broadcasts without a reply, even when ack was requested.
     if (!allowed) return this.log({ event: 'realtime_broadcast_denied', topic: name, role: channel.claims.role, sub: channel.claims.sub });
     if (this.channels.get(m.topic) !== channel) return;
+    // Counted before the size check, as hosted does: an oversized push still costs an event.
+    this.ctx.quotas.events.add();
     if (size > this.ctx.maxPayloadBytes) {
       this.log({ event: 'realtime_broadcast_too_large', topic: name, bytes: size, limit: this.ctx.maxPayloadBytes });
-      if (ack) this.replyIfRef(m, 'error', { reason: reasons.payloadTooLarge });
+      // Hosted replies with the bare atom as a string, not a {reason} map.
+      if (ack) this.replyIfRef(m, 'error', 'payload_size_exceeded');
       return;
     }
     this.ctx.hub.publish(channel.namespace, broadcast, self ? undefined : channel);
@@ -310,6 +389,7 @@ export class SocketSession {
   private onOtherEvent(m: Message): void {
     const channel = this.joinedChannel(m);
     if (!channel) return;
+    if (m.event !== 'presence') this.ctx.quotas.events.add();
     const reason = m.event === 'presence' ? reasons.presence : reasons.unexpectedEvent(m.event);
     this.log({ event: 'realtime_unexpected_event', topic: channel.config.name, clientEvent: m.event });
     this.replyIfRef(m, 'error', { reason });
@@ -335,11 +415,11 @@ export class SocketSession {
     channel.disarmExpiry();
   }
 
-  private reply(m: Message, status: 'ok' | 'error', response: Record<string, unknown>): void {
+  private reply(m: Message, status: 'ok' | 'error', response: Record<string, unknown> | string): void {
     this.sendMessage({ joinRef: m.joinRef, ref: m.ref, topic: m.topic, event: 'phx_reply', payload: { status, response } });
   }
 
-  private replyIfRef(m: Message, status: 'ok' | 'error', response: Record<string, unknown>): void {
+  private replyIfRef(m: Message, status: 'ok' | 'error', response: Record<string, unknown> | string): void {
     if (m.ref !== null) this.reply(m, status, response);
   }
 
@@ -351,6 +431,7 @@ export class SocketSession {
     this.closed = true;
     clearTimeout(this.idleTimer);
     for (const topic of [...this.channels.keys()]) this.drop(topic);
+    this.ctx.quotas.users.delete(this);
     this.ctx.onClose(this);
     this.log({ event: 'realtime_disconnect', code, reason });
   }
@@ -358,4 +439,19 @@ export class SocketSession {
   private log(entry: { event: string; [k: string]: unknown }): void {
     this.ctx.log({ ...entry, connection: this.id });
   }
+}
+
+/** A join without its own access_token acts with the socket's apikey. */
+function readJoinRequest(m: Message, apikey: string): JoinRequest {
+  const payload = isObject(m.payload) ? m.payload : {};
+  const config = isObject(payload.config) ? payload.config : {};
+  const broadcast = isObject(config.broadcast) ? config.broadcast : {};
+  return {
+    name: m.topic.slice(TOPIC_PREFIX.length),
+    isPrivate: config.private === true || config.private === 'true',
+    token: typeof payload.access_token === 'string' && payload.access_token ? payload.access_token : apikey,
+    self: broadcast.self === true,
+    ack: broadcast.ack === true,
+    postgresChanges: Array.isArray(config.postgres_changes) && config.postgres_changes.some((c) => c != null),
+  };
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Claims, TokenResolver } from '../auth/tokens.ts';
+import type { TenantLimits, Ticker } from './quotas.ts';
 
 export { TokenError, type Claims, type TokenResolver } from '../auth/tokens.ts';
 
@@ -17,8 +18,14 @@ export interface RealtimeServerOptions {
   resolveToken: TokenResolver;
   policy: ChannelPolicy;
   log?: Log;
-  /** Per broadcast payload; default 256 KiB (hosted Free limit). */
+  /** Per broadcast payload; default 256,500 bytes (hosted Free: 256 KB plus its 500-byte padding). */
   maxPayloadBytes?: number;
+  /** The project's quotas; unset ones are hosted's defaults (the Free plan). */
+  limits?: Partial<TenantLimits>;
+  /** Drives the rate counters' ticks; tests pass one they advance by hand. */
+  ticker?: Ticker;
+  /** The join-error backoff waits with this; tests may hold it. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface RealtimeServer {
@@ -26,7 +33,8 @@ export interface RealtimeServer {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** For /realtime/v1/api/broadcast and /realtime/v1/api/broadcast/:topic/events/:event. */
   handleRest(req: Request): Promise<Response>;
-  stats(): { connections: number; channels: number };
+  /** eventsPerSecond and joinsPerSecond as of the last tick; eventsCounted since the start. */
+  stats(): { connections: number; channels: number; eventsPerSecond: number; joinsPerSecond: number; eventsCounted: number };
   /** Closes every socket; clients reconnect on their own later. */
   close(): Promise<void>;
 }

@@ -11,6 +11,11 @@ export interface UpgradeContext {
   resolveToken: TokenResolver;
   log: Log;
   isClosed(): boolean;
+  /** Hosted's check_tenant at connect: the 429 message, or null. */
+  admissionRefusal(): string | null;
+  /** CONNECT_ERROR_BACKOFF_MS: hosted sleeps before answering a refused connect. */
+  connectErrorBackoffMs: number;
+  sleep(ms: number): Promise<void>;
   onConnection(ws: WebSocket, vsn: Vsn, apikey: string, claims: Claims): void;
 }
 
@@ -26,6 +31,10 @@ export function acceptUpgrade(ctx: UpgradeContext, req: IncomingMessage, socket:
     ctx.log({ event: 'realtime_connect_refused', status, why, message });
     respond(socket, status, message);
   };
+  // Refusals from the socket's connect (credentials, quotas) wait first, as UserSocket.connect_error does.
+  const refuseLater = (status: number, message: string, why: string) => {
+    void ctx.sleep(ctx.connectErrorBackoffMs).then(() => refuse(status, message, why));
+  };
 
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (!WEBSOCKET_PATH.test(url.pathname)) return refuse(404, 'Not found', 'path');
@@ -34,21 +43,23 @@ export function acceptUpgrade(ctx: UpgradeContext, req: IncomingMessage, socket:
   if (!(VSNS as readonly string[]).includes(vsn)) return refuse(400, `Unsupported serializer version: ${vsn}`, 'vsn');
   const header = req.headers['x-api-key'];
   const apikey = url.searchParams.get('apikey') ?? (typeof header === 'string' ? header : null);
-  if (!apikey) return refuse(401, 'API key is missing', 'missing_apikey');
+  if (!apikey) return refuseLater(401, 'API key is missing', 'missing_apikey');
 
   ctx.resolveToken(apikey).then(
     (claims) => {
       if (socket.destroyed) return;
       if (ctx.isClosed()) return refuse(503, 'Realtime is restarting, please standby', 'closed');
+      const quota = ctx.admissionRefusal();
+      if (quota) return refuseLater(429, quota, 'quota');
       socket.off('error', onError);
       ctx.wss.handleUpgrade(req, socket, head, (ws) => ctx.onConnection(ws, vsn as Vsn, apikey, claims));
     },
     (error: unknown) => {
       if (!(error instanceof TokenError)) {
         ctx.log({ event: 'realtime_error', during: 'upgrade', error: (error as Error)?.message ?? String(error) });
-        return refuse(500, 'Error connecting to Realtime', 'error');
+        return refuseLater(500, 'Error connecting to Realtime', 'error');
       }
-      refuse(401, error.reason === 'expired' ? 'Token has expired' : error.message, `token_${error.reason}`);
+      refuseLater(401, error.reason === 'expired' ? 'Token has expired' : error.message, `token_${error.reason}`);
     },
   );
 }

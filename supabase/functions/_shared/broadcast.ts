@@ -1,7 +1,13 @@
-// Fans events out through Realtime's REST batch endpoint: one HTTP request carries every
-// recipient's events (chunked only above batchSize), retried with backoff on 429/5xx/network errors
-// within a bounded total time. A failure is logged and reported, never thrown: the messages are
-// already stored and clients catch up from the database.
+// Fans events out through Realtime's REST batch endpoint within the project's Realtime quota.
+// Hosted Realtime counts every message sent AND every delivery to a subscriber against
+// max_events_per_second (a 60 s average, updated every 5 s), refuses a batch larger than what the
+// average leaves (429 "Too many messages to broadcast, please reduce the batch size"), refuses
+// everything once the average is over (429 "You have exceeded your rate limit"), and shuts down
+// every channel that receives a message while it is over. So this broadcaster spends only a share
+// of the budget (a token bucket, in events), sends batches no larger than the rest of the budget
+// leaves, and never a body hosted would refuse. One queue per conversation keeps its events in
+// order; conversations take turns, so a large one does not hold up the others. A failure is logged
+// and reported, never thrown: the messages are already stored and clients catch up from the database.
 import type { BroadcastConfig } from './config.ts';
 import type { RealtimeMessage } from './events.ts';
 import type { LogFields, Logger } from './log.ts';
@@ -22,66 +28,237 @@ export interface BroadcasterDeps {
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  now?: () => number;
 }
 
-export type Broadcast = (messages: RealtimeMessage[], context: { logPrefix: string } & LogFields) => Promise<BroadcastResult>;
+export type Broadcast = (
+  messages: RealtimeMessage[],
+  context: { logPrefix: string } & LogFields,
+) => Promise<BroadcastResult>;
 
-const retryable = (status: number) => status === 429 || status >= 500;
+/** Hosted's texts for its two events/s refusals (lib/realtime/tenants/batch_broadcast.ex). */
+export const BATCH_TOO_LARGE = 'Too many messages to broadcast, please reduce the batch size';
+export const RATE_EXCEEDED = 'You have exceeded your rate limit';
+/** Realtime recomputes its average every 5 s; an over-limit project cannot recover sooner. */
+const REALTIME_TICK_MS = 5000;
+/** Plug.Parsers refuses bodies over 8,000,000 bytes; keep room for the envelope. */
+const MAX_BODY_BYTES = 7_900_000;
+
+export interface BroadcastBudget {
+  /** Events per second this broadcaster spends (ingress plus expected deliveries). */
+  eventsPerSecond: number;
+  /** Realtime messages per request. */
+  chunkMessages: number;
+  /** Events one message costs: itself plus its expected deliveries. */
+  costPerMessage: number;
+}
+
+/**
+ * With our own average at `rate` (plus at most one chunk's burst spread over the 60 s window), a
+ * batch of B passes hosted's check while B + rate + B·cost/60 <= max.
+ */
+export function broadcastBudget(config: BroadcastConfig): BroadcastBudget {
+  const costPerMessage = 1 + config.deliveriesPerMessage;
+  const eventsPerSecond = config.eventsPerSecond * config.quotaShare;
+  const room = (config.eventsPerSecond - eventsPerSecond) / (1 + costPerMessage / 60);
+  return { eventsPerSecond, costPerMessage, chunkMessages: Math.max(1, Math.min(config.batchSize, Math.floor(room))) };
+}
+
+/** One request's worth of messages, already serialized. */
+interface Chunk {
+  parts: string[];
+}
+
+/** Splits serialized messages into chunks of at most `maxMessages` and MAX_BODY_BYTES. */
+export function planChunks(messages: RealtimeMessage[], maxMessages: number): Chunk[] {
+  const chunks: Chunk[] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const part = JSON.stringify(message);
+    const size = new TextEncoder().encode(part).length + 1;
+    if (current.length > 0 && (current.length >= maxMessages || bytes + size > MAX_BODY_BYTES)) {
+      chunks.push({ parts: current });
+      current = [];
+      bytes = 0;
+    }
+    current.push(part);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push({ parts: current });
+  return chunks;
+}
+
+/** A token bucket in events: a chunk waits until the events it will cost have accrued. */
+class Pacer {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly rate: number,
+    private readonly capacity: number,
+    private readonly now: () => number,
+    private readonly sleep: (ms: number) => Promise<void>,
+  ) {
+    this.tokens = capacity;
+    this.last = now();
+  }
+
+  async take(cost: number): Promise<void> {
+    this.refill();
+    if (this.tokens < cost) await this.sleep(((cost - this.tokens) / this.rate) * 1000);
+    this.refill();
+    this.tokens -= cost;
+  }
+
+  /** After an over-limit answer nothing is saved up: the next chunk waits for fresh budget. */
+  drain(): void {
+    this.refill();
+    this.tokens = Math.min(this.tokens, 0);
+  }
+
+  private refill(): void {
+    const at = this.now();
+    this.tokens = Math.min(this.capacity, this.tokens + ((at - this.last) / 1000) * this.rate);
+    this.last = at;
+  }
+}
+
+interface Job {
+  chunks: Chunk[];
+  result: BroadcastResult;
+  done: (result: BroadcastResult) => void;
+}
+
+type ChunkOutcome = { attempts: number; reason?: string; split?: Chunk[] };
 
 export function createBroadcaster(deps: BroadcasterDeps): Broadcast {
   const { config, apiKey, log } = deps;
   const doFetch = deps.fetch ?? fetch;
   const sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   const random = deps.random ?? Math.random;
+  const now = deps.now ?? Date.now;
+  const budget = broadcastBudget(config);
+  const pacer = new Pacer(budget.eventsPerSecond, budget.chunkMessages * budget.costPerMessage, now, sleep);
+  // Per conversation, its jobs in arrival order; Map iteration order is the turn order.
+  const lanes = new Map<string, Job[]>();
+  let working = false;
 
-  async function sendChunk(chunk: RealtimeMessage[], deadline: number): Promise<{ attempts: number; reason?: string }> {
+  async function post(
+    chunk: Chunk,
+    timeoutMs: number,
+  ): Promise<{ status: number; message?: string; retryAfterMs: number }> {
+    const response = await doFetch(config.url, {
+      method: 'POST',
+      headers: { apikey: apiKey, 'Content-Type': 'application/json' },
+      body: `{"messages":[${chunk.parts.join(',')}]}`,
+      signal: AbortSignal.timeout(Math.ceil(timeoutMs)),
+    });
+    const retryAfterMs = Number(response.headers.get('retry-after') ?? 0) * 1000;
+    if (response.status !== 429) {
+      await response.body?.cancel();
+      return { status: response.status, retryAfterMs };
+    }
+    const body = await response.json().catch(() => null);
+    return { status: 429, message: typeof body?.message === 'string' ? body.message : undefined, retryAfterMs };
+  }
+
+  /**
+   * Sends one chunk, retrying within totalTimeoutMs: "reduce the batch size" splits it; any other
+   * 429 means the project is over its limit, so sending waits for Realtime's next tick; 5xx and
+   * network errors back off up to maxAttempts; other answers are final.
+   */
+  async function sendChunk(chunk: Chunk): Promise<ChunkOutcome> {
+    const deadline = now() + config.totalTimeoutMs;
     let reason = 'no attempt made';
-    for (let attempt = 1; attempt <= config.maxAttempts; attempt++) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) return { attempts: attempt - 1, reason: `gave up after ${config.totalTimeoutMs} ms: ${reason}` };
-      let retryAfterMs = 0;
+    let failures = 0;
+    for (let attempt = 1;; attempt++) {
+      const remaining = deadline - now();
+      if (remaining <= 0) {
+        return { attempts: attempt - 1, reason: `gave up after ${config.totalTimeoutMs} ms: ${reason}` };
+      }
+      let wait: number;
       try {
-        const response = await doFetch(config.url, {
-          method: 'POST',
-          headers: { apikey: apiKey, 'Content-Type': 'application/json' },
-          body: JSON.stringify({ messages: chunk }),
-          signal: AbortSignal.timeout(remaining),
-        });
-        await response.body?.cancel();
-        if (response.ok) return { attempts: attempt };
-        reason = `HTTP ${response.status}`;
-        if (!retryable(response.status)) return { attempts: attempt, reason };
-        retryAfterMs = Number(response.headers.get('retry-after') ?? 0) * 1000;
+        const answer = await post(chunk, remaining);
+        if (answer.status >= 200 && answer.status < 300) return { attempts: attempt };
+        reason = answer.message ? `HTTP ${answer.status}: ${answer.message}` : `HTTP ${answer.status}`;
+        if (answer.status === 429 && answer.message === BATCH_TOO_LARGE && chunk.parts.length > 1) {
+          const half = Math.ceil(chunk.parts.length / 2);
+          return {
+            attempts: attempt,
+            split: [{ parts: chunk.parts.slice(0, half) }, { parts: chunk.parts.slice(half) }],
+          };
+        }
+        if (answer.status === 429) {
+          pacer.drain();
+          wait = Math.max(REALTIME_TICK_MS * (0.5 + random()), answer.retryAfterMs);
+        } else if (answer.status >= 500) {
+          if (++failures >= config.maxAttempts) return { attempts: attempt, reason };
+          wait = Math.max(config.baseDelayMs * 2 ** (failures - 1) * (0.5 + random()), answer.retryAfterMs);
+        } else {
+          return { attempts: attempt, reason };
+        }
       } catch (error) {
         reason = (error as Error).message;
+        if (++failures >= config.maxAttempts) return { attempts: attempt, reason };
+        wait = config.baseDelayMs * 2 ** (failures - 1) * (0.5 + random());
       }
-      if (attempt < config.maxAttempts) {
-        const backoff = config.baseDelayMs * 2 ** (attempt - 1) * (0.5 + random());
-        await sleep(Math.min(Math.max(backoff, retryAfterMs), Math.max(deadline - Date.now(), 0)));
-      }
+      await sleep(Math.min(wait, Math.max(deadline - now(), 0)));
     }
-    return { attempts: config.maxAttempts, reason };
+  }
+
+  /** Sends a job's next chunk once the events it costs have accrued. */
+  async function serve(job: Job): Promise<void> {
+    const chunk = job.chunks.shift()!;
+    await pacer.take(chunk.parts.length * budget.costPerMessage);
+    const outcome = await sendChunk(chunk);
+    job.result.attempts += outcome.attempts;
+    if (outcome.split) {
+      job.chunks.unshift(...outcome.split);
+      return;
+    }
+    job.result.requests++;
+    if (outcome.reason) Object.assign(job.result, { ok: false, reason: outcome.reason });
+  }
+
+  /** One chunk per conversation per turn; the lane just served goes to the back. */
+  async function work(): Promise<void> {
+    working = true;
+    try {
+      for (let next = lanes.entries().next(); !next.done; next = lanes.entries().next()) {
+        const [key, jobs] = next.value;
+        const job = jobs[0];
+        await serve(job);
+        if (job.chunks.length === 0) {
+          jobs.shift();
+          job.done(job.result);
+        }
+        lanes.delete(key);
+        if (jobs.length > 0) lanes.set(key, jobs);
+      }
+    } finally {
+      working = false;
+    }
   }
 
   return async (messages, { logPrefix, ...fields }) => {
-    const started = Date.now();
-    const deadline = started + config.totalTimeoutMs;
-    const result: BroadcastResult = { ok: true, messages: messages.length, requests: 0, attempts: 0 };
-    for (let start = 0; start < messages.length; start += config.batchSize) {
-      const outcome = await sendChunk(messages.slice(start, start + config.batchSize), deadline);
-      result.requests++;
-      result.attempts += outcome.attempts;
-      if (outcome.reason) {
-        result.ok = false;
-        result.reason = outcome.reason;
-      }
-    }
+    const started = now();
+    const key = typeof fields.chat_id === 'string' ? fields.chat_id : '';
+    const chunks = planChunks(messages, budget.chunkMessages);
+    const result = await new Promise<BroadcastResult>((done) => {
+      const job: Job = { chunks, result: { ok: true, messages: messages.length, requests: 0, attempts: 0 }, done };
+      if (chunks.length === 0) return done(job.result);
+      const lane = lanes.get(key);
+      if (lane) lane.push(job);
+      else lanes.set(key, [job]);
+      if (!working) void work();
+    });
     log(`${logPrefix}_broadcast_${result.ok ? 'sent' : 'failed'}`, {
       ...fields,
       realtime_messages: result.messages,
       requests: result.requests,
       attempts: result.attempts,
-      duration_ms: Date.now() - started,
+      duration_ms: now() - started,
       ...(result.reason ? { reason: result.reason } : {}),
     });
     return result;

@@ -5,12 +5,18 @@ export type EnvReader = (name: string) => string | undefined;
 
 export interface BroadcastConfig {
   url: string;
-  /** Realtime messages per HTTP request; larger fan-outs are split into chunks of this size. */
+  /** Upper bound on Realtime messages per HTTP request; the quota usually sets a lower one. */
   batchSize: number;
   maxAttempts: number;
   baseDelayMs: number;
-  /** Upper bound on the time spent broadcasting, retries included. */
+  /** Upper bound on the time one request may spend being retried. */
   totalTimeoutMs: number;
+  /** The project's Realtime max_events_per_second: Free 100, Pro 500, Team 2,500. */
+  eventsPerSecond: number;
+  /** The share of it the broadcaster spends, leaving the rest as headroom (0 < share < 1). */
+  quotaShare: number;
+  /** Open channels expected per recipient (devices, tabs): each delivery costs an event too. */
+  deliveriesPerMessage: number;
 }
 
 export interface FunctionConfig {
@@ -41,6 +47,22 @@ function positiveInt(env: EnvReader, name: string, fallback: number): number {
   return value;
 }
 
+function fraction(env: EnvReader, name: string, fallback: number): number {
+  const raw = env(name);
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!(value > 0 && value < 1)) throw new Error(`${name} must be a number between 0 and 1, got ${raw}`);
+  return value;
+}
+
+function nonNegative(env: EnvReader, name: string, fallback: number): number {
+  const raw = env(name);
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got ${raw}`);
+  return value;
+}
+
 export function loadConfig(env: EnvReader): FunctionConfig {
   const supabaseUrl = env('SUPABASE_URL');
   if (!supabaseUrl) throw new Error('SUPABASE_URL is not set');
@@ -59,7 +81,10 @@ export function loadConfig(env: EnvReader): FunctionConfig {
       batchSize: positiveInt(env, 'CHAT_BROADCAST_BATCH_SIZE', 500),
       maxAttempts: positiveInt(env, 'CHAT_BROADCAST_MAX_ATTEMPTS', 4),
       baseDelayMs: positiveInt(env, 'CHAT_BROADCAST_BASE_DELAY_MS', 100),
-      totalTimeoutMs: positiveInt(env, 'CHAT_BROADCAST_TIMEOUT_MS', 5000),
+      totalTimeoutMs: positiveInt(env, 'CHAT_BROADCAST_TIMEOUT_MS', 20_000),
+      eventsPerSecond: positiveInt(env, 'CHAT_REALTIME_EVENTS_PER_SECOND', 100),
+      quotaShare: fraction(env, 'CHAT_BROADCAST_QUOTA_SHARE', 0.75),
+      deliveriesPerMessage: nonNegative(env, 'CHAT_BROADCAST_DELIVERIES_PER_MESSAGE', 1),
     },
   };
 }

@@ -11,6 +11,7 @@ import {
   type ChannelPolicy,
   type LogEntry,
   type RealtimeServer,
+  type RealtimeServerOptions,
 } from '../../realtime/index.ts';
 import { createTokenResolver } from '../../auth/tokens.ts';
 import { pgliteWithRollback } from '../../database.ts';
@@ -118,7 +119,16 @@ export interface RealtimeHarness {
   close(): Promise<void>;
 }
 
-export async function startRealtimeHarness(opts: { policy: ChannelPolicy; maxPayloadBytes?: number }): Promise<RealtimeHarness> {
+type HarnessOptions = { policy: ChannelPolicy } & Pick<RealtimeServerOptions, 'maxPayloadBytes' | 'limits' | 'ticker' | 'sleep'>;
+
+/** A clock that never ticks: the rate averages stay at zero unless a test drives its own ticker. */
+const stoppedTicker = { every: () => ({ stop() {} }) };
+
+/**
+ * Hosted's limits, but without the join and connect backoffs and with rate averages that never
+ * move, unless a test asks for them: only the quota tests depend on them.
+ */
+export async function startRealtimeHarness(opts: HarnessOptions): Promise<RealtimeHarness> {
   const logs: LogEntry[] = [];
   const clients = new Set<TestClient>();
   const makeServer = () =>
@@ -126,6 +136,9 @@ export async function startRealtimeHarness(opts: { policy: ChannelPolicy; maxPay
       resolveToken,
       policy: opts.policy,
       maxPayloadBytes: opts.maxPayloadBytes,
+      limits: { channelErrorBackoffMs: 0, connectErrorBackoffMs: 0, ...opts.limits },
+      ticker: opts.ticker ?? stoppedTicker,
+      sleep: opts.sleep,
       log: (entry) => {
         logs.push(entry);
         if (process.env.REALTIME_LOG) console.log(JSON.stringify(entry));

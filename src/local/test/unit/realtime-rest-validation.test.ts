@@ -8,15 +8,19 @@ describe('validateBatch', () => {
     ).toEqual({
       ok: true,
       messages: [
-        { topic: 't', event: 'e', payload: {}, private: true, id: 'abc' },
-        { topic: 't', event: 'e', payload: { a: 1 }, private: false },
+        { topic: 't', event: 'e', payload: {}, payloadJson: '{}', private: true, id: 'abc' },
+        { topic: 't', event: 'e', payload: { a: 1 }, payloadJson: '{"a":1}', private: false },
       ],
     });
   });
 
-  it('reports 413 only when payload size is the sole problem', () => {
+  it('reports oversized payloads as 422, as hosted does, alone or with other errors', () => {
     const big = { blob: 'x'.repeat(200) };
-    expect(validateBatch({ messages: [{ topic: 't', event: 'e', payload: big }] }, 100)).toMatchObject({ ok: false, status: 413 });
+    expect(validateBatch({ messages: [{ topic: 't', event: 'e', payload: big }] }, 100)).toEqual({
+      ok: false,
+      status: 422,
+      errors: { messages: [{ payload: ['Payload size exceeds tenant limit'] }] },
+    });
     expect(validateBatch({ messages: [{ topic: 't', event: 'e', payload: big }, { topic: 't', payload: {} }] }, 100)).toEqual({
       ok: false,
       status: 422,

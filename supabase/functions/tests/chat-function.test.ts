@@ -1,0 +1,70 @@
+// When a user request's broadcast starts relative to its answer (#16: a setTimeout(0) delayed even
+// tiny batches). Order only; no timings.
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { Broadcast } from '../_shared/broadcast.ts';
+import { type ChatFunction, DEFER_BROADCAST_ABOVE_EVENTS, serveChatFunction } from '../_shared/chat-function.ts';
+import { loadConfig } from '../_shared/config.ts';
+import type { RealtimeMessage } from '../_shared/events.ts';
+
+// The handler builds a supabase-js client per request; on Node 20 that needs a WebSocket global.
+(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
+
+const config = loadConfig((name) =>
+  ({
+    SUPABASE_URL: 'http://127.0.0.1:54321',
+    SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: 'sb_publishable_x' }),
+    SUPABASE_SECRET_KEYS: JSON.stringify({ default: 'sb_secret_y' }),
+  })[name]
+);
+
+const events = (n: number) =>
+  Array.from(
+    { length: n },
+    (_, i) =>
+      ({
+        topic: `user-realtime:${i}`,
+        event: 'message-insert',
+        payload: {},
+        private: true,
+      }) as unknown as RealtimeMessage,
+  );
+
+function serve(eventCount: number) {
+  const started: number[] = [];
+  const broadcast: Broadcast = (messages) => {
+    started.push(messages.length);
+    return Promise.resolve({ ok: true, messages: messages.length, requests: 1, attempts: 1 });
+  };
+  const fn: ChatFunction<null> = {
+    name: 'probe',
+    allowServer: false,
+    parse: () => null,
+    run: () => Promise.resolve({ body: {}, events: events(eventCount), logFields: {} }),
+  };
+  const pending: Promise<unknown>[] = [];
+  const handler = serveChatFunction(fn, { config, broadcast, log: () => {}, waitUntil: (p) => void pending.push(p) });
+  const request = new Request('http://x/probe', {
+    method: 'POST',
+    headers: { authorization: 'Bearer aaa.bbb.ccc', apikey: 'sb_publishable_x', 'content-type': 'application/json' },
+    body: '{}',
+  });
+  return { started, pending, answer: handler(request) };
+}
+
+describe('a user request broadcasts in the background', () => {
+  it('a small batch has started by the time the answer is ready', async () => {
+    const { started, pending, answer } = serve(4);
+    expect((await answer).status).toBe(200);
+    expect(started).toEqual([4]);
+    await Promise.all(pending);
+  });
+
+  it('a large batch starts only after the answer, on the next turn', async () => {
+    const { started, pending, answer } = serve(DEFER_BROADCAST_ABOVE_EVENTS + 1);
+    expect((await answer).status).toBe(200);
+    expect(started).toEqual([]);
+    await Promise.all(pending);
+    expect(started).toEqual([DEFER_BROADCAST_ABOVE_EVENTS + 1]);
+  });
+});
