@@ -2,7 +2,7 @@
 // shared schemas, each failure turned into one error type that says whether trying again can help.
 import type { SupabaseClient } from '@supabase/supabase-js';
 import * as z from 'zod'; // a namespace import, so bundlers drop the unused parts of zod
-import { ConversationSummary, ErrorBody, Message } from 'supabase-realtime-inbox-contract';
+import { ConversationSummary, ErrorBody, InboxCheckpoint, Message } from 'supabase-realtime-inbox-contract';
 import type { Database } from 'supabase-realtime-inbox-contract/database';
 
 /** Any supabase-js client, whatever its Database type: the library uses `auth`, `realtime`, `rpc` and `functions`. */
@@ -51,6 +51,11 @@ export async function invokeFunction<S extends z.ZodType>(
 /** The caller's conversations, most recent activity first (`chat_inbox`). */
 export function fetchInbox(supabase: SupabaseLike, signal?: AbortSignal): Promise<ConversationSummary[]> {
   return callRpc(supabase, 'chat_inbox', {}, z.array(ConversationSummary), signal);
+}
+
+/** The checkpoint of the caller's inbox (`chat_inbox_checkpoint`): one cheap query, four numbers. */
+export function fetchCheckpoint(supabase: SupabaseLike, signal?: AbortSignal): Promise<InboxCheckpoint> {
+  return callRpc(supabase, 'chat_inbox_checkpoint', {}, InboxCheckpoint, signal);
 }
 
 /** Messages of a conversation numbered above `afterNumber`, ascending, at most `rowLimit` (`chat_messages`). */

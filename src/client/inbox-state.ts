@@ -4,7 +4,13 @@
 // all, and the same message can come back from a send response, an event and a catch-up read.
 // A transition that changes nothing returns the very same state object, so snapshots keep their
 // identity (what React's useSyncExternalStore relies on).
-import type { ConversationSummary, Message } from 'supabase-realtime-inbox-contract';
+//
+// Versions come from server state only, never from clocks: a conversation's `version` (bumped by
+// every change of its row) and the recipient's read mark (which only moves forward). Summaries are
+// merged on both, so any newer server state wins whatever order summaries arrive in, and what the
+// client derives locally (a newer message, a read not yet confirmed) sits on top of the server's
+// summary instead of replacing it.
+import type { ConversationSummary, InboxCheckpoint, Message } from 'supabase-realtime-inbox-contract';
 import type { InboxEvent } from './events.ts';
 
 /** A message the user sent that the server has not stored yet, or refused. */
@@ -27,25 +33,41 @@ export interface InboxState {
   readonly messages: Readonly<Record<string, readonly ChatMessage[]>>;
   /** Sum of the conversations' unread counts. */
   readonly unreadTotal: number;
+  /** Per conversation, the newest server state received (merged), before local additions. */
+  readonly summaries: Readonly<Record<string, ConversationSummary>>;
+  /** Read marks set here that the server has not confirmed yet. */
+  readonly pendingReads: Readonly<Record<string, number>>;
 }
 
 export type InboxAction =
   | { type: 'reset' }
   | { type: 'event'; event: InboxEvent }
-  /** Summaries from chat_inbox or a function's answer; older ones than held are ignored. */
+  /** Summaries from chat_inbox or a function's answer, merged with what is held. */
   | { type: 'conversations-received'; conversations: readonly ConversationSummary[] }
+  /**
+   * The whole inbox from chat_inbox. Also drops held conversations it lacks (left, removed), unless their
+   * summary changed after `heldBefore` (the state's `summaries` when the read started): those are newer than the read.
+   */
+  | { type: 'inbox-received'; conversations: readonly ConversationSummary[]; heldBefore: InboxState['summaries'] }
   /** Stored messages from any source: a send answer, an event, a catch-up or history read. */
   | { type: 'messages-received'; chatId: string; messages: readonly Message[] }
   | { type: 'send-started'; message: OptimisticMessage }
   | { type: 'send-failed'; chatId: string; clientMsgId: string; error: string }
   | { type: 'send-retried'; chatId: string; clientMsgId: string }
-  /** The user read the conversation: unread 0 now, before the server confirms. */
-  | { type: 'read-marked'; chatId: string };
+  /** The user read the conversation (up to `upTo`, default its newest known message), before the server confirms. */
+  | { type: 'read-marked'; chatId: string; upTo?: number }
+  /** The chat-read for `upTo` answered or failed: from now on the server's read mark counts. */
+  | { type: 'read-settled'; chatId: string; upTo: number };
 
-export const emptyInbox: InboxState = Object.freeze({ conversations: [], messages: {}, unreadTotal: 0 });
+export const emptyInbox: InboxState = Object.freeze({
+  conversations: [],
+  messages: {},
+  unreadTotal: 0,
+  summaries: {},
+  pendingReads: {},
+});
 
 export const isOptimistic = (message: ChatMessage): message is OptimisticMessage => message.message_number === null;
-const isStored = (message: ChatMessage): message is Message => message.message_number !== null;
 
 export function reduce(state: InboxState, action: InboxAction): InboxState {
   switch (action.type) {
@@ -54,7 +76,9 @@ export function reduce(state: InboxState, action: InboxAction): InboxState {
     case 'event':
       return applyEvent(state, action.event);
     case 'conversations-received':
-      return upsertConversations(state, action.conversations);
+      return receiveSummaries(state, action.conversations);
+    case 'inbox-received':
+      return receiveInbox(state, action.conversations, action.heldBefore);
     case 'messages-received':
       return receiveMessages(state, action.chatId, action.messages);
     case 'send-started': {
@@ -68,9 +92,16 @@ export function reduce(state: InboxState, action: InboxAction): InboxState {
     case 'send-retried':
       return updateOptimistic(state, action.chatId, action.clientMsgId, (m) => ({ ...m, status: 'pending', error: null }));
     case 'read-marked': {
-      const held = findConversation(state, action.chatId);
-      if (!held || held.unread_count === 0) return state;
-      return withConversations(state, state.conversations.map((c) => (c === held ? { ...c, unread_count: 0 } : c)));
+      const shown = findConversation(state, action.chatId);
+      if (!shown) return state;
+      const upTo = action.upTo ?? shown.last_message_number;
+      if ((state.pendingReads[action.chatId] ?? -1) >= upTo || readMark(state.summaries[action.chatId]!) >= upTo) return state;
+      return refresh({ ...state, pendingReads: { ...state.pendingReads, [action.chatId]: upTo } }, [action.chatId]);
+    }
+    case 'read-settled': {
+      if (state.pendingReads[action.chatId] !== action.upTo) return state;
+      const { [action.chatId]: _settled, ...pendingReads } = state.pendingReads;
+      return refresh({ ...state, pendingReads }, [action.chatId]);
     }
   }
 }
@@ -79,8 +110,8 @@ function applyEvent(state: InboxState, event: InboxEvent): InboxState {
   if (event.name === 'message-insert') {
     return receiveMessages(state, event.payload.chat_id, [event.payload.message]);
   }
-  if (event.payload.eventType === 'DELETE') return removeConversation(state, event.payload.data.id);
-  return upsertConversations(state, [event.payload.data]);
+  if (event.payload.eventType === 'DELETE') return removeConversations(state, [event.payload.data.id]);
+  return receiveSummaries(state, [event.payload.data]);
 }
 
 // ---- conversations
@@ -89,96 +120,238 @@ export function findConversation(state: InboxState, chatId: string): Conversatio
   return state.conversations.find((c) => c.id === chatId);
 }
 
+/** The recipient's read mark a summary carries (older servers: derived, unread = number - mark). */
+export const readMark = (summary: ConversationSummary): number =>
+  summary.last_read_message_number ?? Math.max(summary.last_message_number - summary.unread_count, 0);
+
 /**
- * Whether `incoming` should replace `held`: a later message number wins, then a later `updated_at`.
- * At equal versions it replaces only if something differs (a read changes the unread count, not the version).
+ * Two server summaries of one conversation merged: the conversation as of the higher `version` (the
+ * higher message number when neither has one), the higher read mark, and the unread count they imply.
+ * Commutative and idempotent, so arrival order never matters. Returns `held` itself when nothing is newer.
  */
+export function mergeSummaries(held: ConversationSummary, incoming: ConversationSummary): ConversationSummary {
+  const newer =
+    incoming.version !== held.version
+      ? incoming.version > held.version
+      : incoming.last_message_number > held.last_message_number;
+  const base = newer ? incoming : held;
+  const mark = Math.max(readMark(held), readMark(incoming));
+  const unread = Math.max(base.last_message_number - mark, 0);
+  const merged =
+    readMark(base) === mark && base.unread_count === unread ? base : { ...base, last_read_message_number: mark, unread_count: unread };
+  return merged !== held && sameSummary(merged, held) ? held : merged;
+}
+
+/** Whether `incoming` tells anything newer than `held`: a later version, or a later read mark. */
 export function supersedes(incoming: ConversationSummary, held: ConversationSummary): boolean {
-  if (incoming.last_message_number !== held.last_message_number) {
-    return incoming.last_message_number > held.last_message_number;
-  }
-  if (incoming.updated_at !== held.updated_at) return incoming.updated_at > held.updated_at;
-  return !sameSummary(incoming, held);
+  return mergeSummaries(held, incoming) !== held;
 }
 
 function sameSummary(a: ConversationSummary, b: ConversationSummary): boolean {
-  return (Object.keys(a) as (keyof ConversationSummary)[]).every((key) =>
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as (keyof ConversationSummary)[]);
+  return [...keys].every((key) =>
     key === 'last_message' ? a.last_message?.id === b.last_message?.id : a[key] === b[key],
   );
 }
 
-function upsertConversations(state: InboxState, incoming: readonly ConversationSummary[]): InboxState {
-  const byId = new Map(state.conversations.map((c) => [c.id, c]));
-  let changed = false;
-  for (const conversation of incoming) {
-    const held = byId.get(conversation.id);
-    if (held && !supersedes(conversation, held)) continue;
-    byId.set(conversation.id, conversation);
-    changed = true;
+/**
+ * What the inbox shows of a conversation: the server's summary, moved forward to a newer stored message
+ * held here (so the list reorders as soon as a message lands; the unread count is the server's, which
+ * the conversation-update after every message brings), with a read the server has not confirmed yet.
+ */
+function shown(state: InboxState, chatId: string): ConversationSummary | undefined {
+  const server = state.summaries[chatId];
+  if (!server) return undefined;
+  let summary = server;
+  const latest = lastStored(state.messages[chatId]);
+  if (latest && latest.message_number > server.last_message_number) {
+    summary = {
+      ...server,
+      last_message: latest,
+      last_message_number: latest.message_number,
+      updated_at: latest.created_at > server.updated_at ? latest.created_at : server.updated_at,
+    };
   }
-  return changed ? withConversations(state, [...byId.values()]) : state;
+  const pending = state.pendingReads[chatId];
+  if (pending !== undefined && pending > readMark(server)) {
+    const mark = Math.min(pending, summary.last_message_number);
+    summary = { ...summary, last_read_message_number: mark, unread_count: Math.max(server.last_message_number - mark, 0) };
+  }
+  return summary;
 }
 
-function removeConversation(state: InboxState, chatId: string): InboxState {
-  if (!findConversation(state, chatId) && !(chatId in state.messages)) return state;
-  const { [chatId]: _dropped, ...messages } = state.messages;
-  return withConversations({ ...state, messages }, state.conversations.filter((c) => c.id !== chatId));
+function receiveSummaries(state: InboxState, incoming: readonly ConversationSummary[]): InboxState {
+  let summaries: Record<string, ConversationSummary> | null = null;
+  const changed: string[] = [];
+  for (const conversation of incoming) {
+    const current = (summaries ?? state.summaries)[conversation.id];
+    const merged = current ? mergeSummaries(current, conversation) : conversation;
+    if (merged === current) continue;
+    summaries ??= { ...state.summaries };
+    summaries[conversation.id] = merged;
+    changed.push(conversation.id);
+  }
+  return summaries ? refresh({ ...state, summaries }, changed) : state;
 }
 
-/** ISO timestamps (the schemas normalise them) compare correctly as strings. */
+function receiveInbox(
+  state: InboxState,
+  incoming: readonly ConversationSummary[],
+  heldBefore: InboxState['summaries'],
+): InboxState {
+  const listed = new Set(incoming.map((c) => c.id));
+  const gone = Object.keys(state.summaries).filter((id) => !listed.has(id) && state.summaries[id] === heldBefore[id]);
+  return removeConversations(receiveSummaries(state, incoming), gone);
+}
+
+function removeConversations(state: InboxState, chatIds: readonly string[]): InboxState {
+  const ids = chatIds.filter((id) => id in state.summaries || id in state.messages || id in state.pendingReads);
+  if (ids.length === 0) return state;
+  const drop = <T>(record: Readonly<Record<string, T>>) => {
+    const copy = { ...record };
+    for (const id of ids) delete copy[id];
+    return copy;
+  };
+  const gone = new Set(ids);
+  const conversations = state.conversations.filter((c) => !gone.has(c.id));
+  return {
+    conversations,
+    messages: drop(state.messages),
+    summaries: drop(state.summaries),
+    pendingReads: drop(state.pendingReads),
+    unreadTotal: total(conversations),
+  };
+}
+
+/** chat_inbox's order: `updated_at` descending (microseconds, fixed-width strings), then `id` ascending. */
 function byActivity(a: ConversationSummary, b: ConversationSummary): number {
   if (a.updated_at !== b.updated_at) return a.updated_at > b.updated_at ? -1 : 1;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-function withConversations(state: InboxState, conversations: ConversationSummary[]): InboxState {
-  conversations.sort(byActivity);
-  const unreadTotal = conversations.reduce((sum, c) => sum + c.unread_count, 0);
+const total = (conversations: readonly ConversationSummary[]) => conversations.reduce((sum, c) => sum + c.unread_count, 0);
+
+/**
+ * Recomputes what shows of the given conversations. A few are moved in place (O(conversations), no sort);
+ * many, as from chat_inbox, rebuild the list once.
+ */
+function refresh(state: InboxState, chatIds: readonly string[]): InboxState {
+  if (chatIds.length > 8) {
+    const conversations = Object.keys(state.summaries).map((id) => {
+      const next = shown(state, id)!;
+      const previous = state.conversations.find((c) => c.id === id);
+      return previous && sameSummary(previous, next) ? previous : next;
+    });
+    conversations.sort(byActivity);
+    const same = conversations.length === state.conversations.length && conversations.every((c, i) => c === state.conversations[i]);
+    return same ? state : { ...state, conversations, unreadTotal: total(conversations) };
+  }
+  let conversations = state.conversations as ConversationSummary[];
+  let unreadTotal = state.unreadTotal;
+  for (const id of chatIds) {
+    const index = conversations.findIndex((c) => c.id === id);
+    const previous = index < 0 ? undefined : conversations[index];
+    const next = shown(state, id);
+    if (previous && next && sameSummary(previous, next)) continue;
+    if (!previous && !next) continue;
+    const rest = index < 0 ? conversations : [...conversations.slice(0, index), ...conversations.slice(index + 1)];
+    unreadTotal -= previous?.unread_count ?? 0;
+    if (next) {
+      const at = insertionPoint(rest, next);
+      conversations = [...rest.slice(0, at), next, ...rest.slice(at)];
+      unreadTotal += next.unread_count;
+    } else {
+      conversations = rest;
+    }
+  }
+  if (conversations === state.conversations) return state;
   return { ...state, conversations, unreadTotal };
 }
 
-// ---- messages
-
-/**
- * Merges stored messages into a conversation. A message already held (same `id`, or same
- * `client_msg_id` as a stored one) is skipped: stored messages never change. One whose
- * `client_msg_id` matches an optimistic message replaces it. Numbers put them in order, whatever
- * order they came in.
- */
-function receiveMessages(state: InboxState, chatId: string, incoming: readonly Message[]): InboxState {
-  const held = state.messages[chatId] ?? [];
-  const stored = held.filter(isStored);
-  const seen = new Set(stored.flatMap((m) => (m.client_msg_id === null ? [m.id] : [m.id, m.client_msg_id])));
-  const fresh: Message[] = [];
-  for (const message of incoming) {
-    if (seen.has(message.id) || (message.client_msg_id !== null && seen.has(message.client_msg_id))) continue;
-    seen.add(message.id);
-    if (message.client_msg_id !== null) seen.add(message.client_msg_id);
-    fresh.push(message);
+function insertionPoint(sorted: readonly ConversationSummary[], item: ConversationSummary): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (byActivity(sorted[mid]!, item) < 0) low = mid + 1;
+    else high = mid;
   }
-  if (fresh.length === 0) return state;
+  return low;
+}
 
-  const merged = [...stored, ...fresh].sort((a, b) => a.message_number - b.message_number);
-  const stillPending = held.filter((m) => isOptimistic(m) && !seen.has(m.client_msg_id));
-  return bumpConversation(withMessages(state, chatId, [...merged, ...stillPending]), merged[merged.length - 1]!);
+// ---- messages
+//
+// A conversation's messages are its stored messages, ascending by number, then the optimistic ones.
+// Stored messages never change, and a number names one message, so a binary search by number finds
+// duplicates (same id, or same client_msg_id, means same number): an event costs O(log n) plus one
+// copy of the array, whatever the history held.
+
+/** How many of `held` are stored; optimistic messages are the few at the end. */
+function storedCount(held: readonly ChatMessage[]): number {
+  let count = held.length;
+  while (count > 0 && isOptimistic(held[count - 1]!)) count--;
+  return count;
+}
+
+function lastStored(held: readonly ChatMessage[] | undefined): Message | undefined {
+  if (!held) return undefined;
+  const count = storedCount(held);
+  return count > 0 ? (held[count - 1] as Message) : undefined;
+}
+
+/** Index of the first stored message numbered `number` or higher, among the first `count` of `held`. */
+function lowerBound(held: readonly ChatMessage[], count: number, number: number): number {
+  let low = 0;
+  let high = count;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((held[mid] as Message).message_number < number) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 /**
- * Moves a conversation's summary up to a newer message than it knows of, so the list reorders as soon
- * as a message lands. The unread count is left alone: the conversation-update that follows every
- * message carries the recipient's own.
+ * Merges stored messages into a conversation. One already held (its number is) is skipped. One whose
+ * `client_msg_id` matches an optimistic message replaces it. Numbers put them in order, whatever order
+ * they came in.
  */
-function bumpConversation(state: InboxState, latest: Message): InboxState {
-  const held = findConversation(state, latest.chat_id);
-  if (!held || latest.message_number <= held.last_message_number) return state;
-  return upsertConversations(state, [
-    {
-      ...held,
-      last_message: latest,
-      last_message_number: latest.message_number,
-      updated_at: latest.created_at > held.updated_at ? latest.created_at : held.updated_at,
-    },
-  ]);
+function receiveMessages(state: InboxState, chatId: string, incoming: readonly Message[]): InboxState {
+  const held = state.messages[chatId] ?? [];
+  const count = storedCount(held);
+  const numbers = new Set<number>();
+  const fresh: Message[] = [];
+  for (const message of incoming) {
+    if (numbers.has(message.message_number)) continue;
+    const at = lowerBound(held, count, message.message_number);
+    if (at < count && (held[at] as Message).message_number === message.message_number) continue;
+    numbers.add(message.message_number);
+    fresh.push(message);
+  }
+  if (fresh.length === 0) return state;
+  fresh.sort((a, b) => a.message_number - b.message_number);
+
+  let stored: ChatMessage[];
+  if (count === 0 || fresh[0]!.message_number > (held[count - 1] as Message).message_number) {
+    stored = held.slice(0, count).concat(fresh);
+  } else if (fresh.length === 1) {
+    const at = lowerBound(held, count, fresh[0]!.message_number);
+    stored = held.slice(0, at).concat(fresh, held.slice(at, count));
+  } else {
+    stored = [];
+    let i = 0;
+    for (const message of fresh) {
+      while (i < count && (held[i] as Message).message_number < message.message_number) stored.push(held[i++]!);
+      stored.push(message);
+    }
+    while (i < count) stored.push(held[i++]!);
+  }
+  let pending = held.slice(count);
+  if (pending.length > 0) {
+    const confirmed = new Set(fresh.flatMap((m) => (m.client_msg_id === null ? [] : [m.client_msg_id])));
+    pending = pending.filter((m) => !confirmed.has(m.client_msg_id!));
+  }
+  return refresh(withMessages(state, chatId, pending.length > 0 ? stored.concat(pending) : stored), [chatId]);
 }
 
 function updateOptimistic(
@@ -203,17 +376,23 @@ function withMessages(state: InboxState, chatId: string, messages: ChatMessage[]
  * Where reading must resume for a conversation to hold every message from the first one it holds up
  * to the newest one it knows of (its highest held number, or its summary's `last_message_number`):
  * the `after_number` for chat_messages, or null when nothing is missing. Conversations with no stored
- * messages loaded are never behind: their summary is all the inbox shows of them.
+ * messages loaded are never behind: their summary is all the inbox shows of them. O(log n): numbers
+ * ascend, so "held[i] is first + i" holds up to the first hole and never after it.
  */
 export function missingAfter(state: InboxState, chatId: string): number | null {
-  const stored = (state.messages[chatId] ?? []).filter(isStored);
-  if (stored.length === 0) return null;
-  let end = stored[0]!.message_number;
-  for (const message of stored) {
-    if (message.message_number > end + 1) break;
-    end = message.message_number;
+  const held = state.messages[chatId] ?? [];
+  const count = storedCount(held);
+  if (count === 0) return null;
+  const first = (held[0] as Message).message_number;
+  let low = 0;
+  let high = count - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >>> 1;
+    if ((held[mid] as Message).message_number === first + mid) low = mid;
+    else high = mid - 1;
   }
-  const newest = Math.max(stored[stored.length - 1]!.message_number, findConversation(state, chatId)?.last_message_number ?? 0);
+  const end = (held[low] as Message).message_number;
+  const newest = Math.max((held[count - 1] as Message).message_number, state.summaries[chatId]?.last_message_number ?? 0);
   return end < newest ? end : null;
 }
 
@@ -222,12 +401,31 @@ export function missingAfter(state: InboxState, chatId: string): number | null {
  * held, or the newest `size` of a known conversation when none is held; null when there is nothing older.
  */
 export function olderPage(state: InboxState, chatId: string, size: number): { after: number; limit: number } | null {
-  const oldest = (state.messages[chatId] ?? []).find(isStored)?.message_number;
-  const end = oldest !== undefined ? oldest - 1 : (findConversation(state, chatId)?.last_message_number ?? 0);
+  const held = state.messages[chatId] ?? [];
+  const oldest = storedCount(held) > 0 ? (held[0] as Message).message_number : undefined;
+  const end = oldest !== undefined ? oldest - 1 : (state.summaries[chatId]?.last_message_number ?? 0);
   if (end < 1) return null;
   const after = Math.max(0, end - size);
   return { after, limit: end - after };
 }
+
+/**
+ * The checkpoint of the server state held, computed as `chat_inbox_checkpoint()` computes it on the
+ * server: equal when every summary held is the server's current one, and none is missing or extra.
+ */
+export function inboxCheckpoint(state: InboxState): InboxCheckpoint {
+  const checkpoint = { conversations: 0, versions: 0, read_marks: 0, ids: 0 };
+  for (const summary of Object.values(state.summaries)) {
+    checkpoint.conversations += 1;
+    checkpoint.versions += summary.version;
+    checkpoint.read_marks += readMark(summary);
+    checkpoint.ids += Number.parseInt(summary.id.slice(0, 8), 16);
+  }
+  return checkpoint;
+}
+
+export const sameCheckpoint = (a: InboxCheckpoint, b: InboxCheckpoint): boolean =>
+  a.conversations === b.conversations && a.versions === b.versions && a.read_marks === b.read_marks && a.ids === b.ids;
 
 /** Conversations with messages loaded that miss some: the ones a catch-up must read. */
 export function conversationsBehind(state: InboxState): string[] {

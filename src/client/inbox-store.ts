@@ -12,6 +12,7 @@ import {
 } from 'supabase-realtime-inbox-contract';
 import {
   ChatApiError,
+  fetchCheckpoint,
   fetchInbox,
   fetchMessages,
   invokeFunction,
@@ -27,10 +28,12 @@ import {
   conversationsBehind,
   emptyInbox,
   findConversation,
+  inboxCheckpoint,
   isOptimistic,
   missingAfter,
   olderPage,
   reduce,
+  sameCheckpoint,
   type InboxAction,
   type InboxState,
   type OptimisticMessage,
@@ -46,6 +49,25 @@ export interface InboxStoreOptions {
   historyPageSize?: number;
   /** Failures of work nobody awaits, such as a catch-up that gave up. Default: console.error. */
   onError?: (error: unknown) => void;
+  /**
+   * While joined, how often (ms) to compare the inbox with the server's checkpoint and catch up if they
+   * differ: the repair for broadcasts Realtime lost while the socket stayed up. Also checked when the
+   * window regains focus or the browser comes back online. Default 25 s, so any loss is repaired within
+   * 30 s; 0 turns the polling off.
+   */
+  checkpointIntervalMs?: number;
+}
+
+/** What the store did to stay in step with the server, for monitoring. */
+export interface InboxStoreStats {
+  /** Checkpoints read. */
+  checkpoints: number;
+  /** Catch-ups run because a checkpoint differed: something had been missed. */
+  repairs: number;
+  /** Catch-ups run after a (re)join. */
+  rejoins: number;
+  /** Reads of messages missing in a conversation (a number gap, or a summary ahead of the messages). */
+  gapReads: number;
 }
 
 export type JoinResult = z.output<typeof JoinResponse>;
@@ -58,7 +80,13 @@ export class InboxStore {
   private readonly ownsService: boolean;
   private readonly retryOptions: RetryOptions;
   private readonly historyPageSize: number;
+  private readonly checkpointIntervalMs: number;
   private readonly onError: (error: unknown) => void;
+  private checkTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The catch-up under way, so a checkpoint that differs meanwhile does not start another. */
+  private catchingUp: Promise<void> | null = null;
+  private catchUpAgain = false;
+  readonly stats: InboxStoreStats = { checkpoints: 0, repairs: 0, rejoins: 0, gapReads: 0 };
   private readonly listeners = new Set<() => void>();
   private readonly inFlight = new Set<Promise<unknown>>();
   /** The catch-up read under way per conversation, so gaps seen meanwhile do not start another. */
@@ -76,6 +104,7 @@ export class InboxStore {
     this.service = options.service ?? new UnifiedChannelService(supabase);
     this.retryOptions = options.retry ?? { attempts: 4, baseMs: 500, maxMs: 8000 };
     this.historyPageSize = options.historyPageSize ?? 50;
+    this.checkpointIntervalMs = options.checkpointIntervalMs ?? 25_000;
     this.onError = options.onError ?? ((error) => console.error('inbox:', error));
   }
 
@@ -105,6 +134,8 @@ export class InboxStore {
 
   /** Stops following the channel and cancels requests in flight. The state stays readable. */
   stop(): void {
+    clearTimeout(this.checkTimer);
+    this.checkTimer = undefined;
     for (const off of this.detach) off();
     this.detach = [];
     this.started = null;
@@ -131,16 +162,56 @@ export class InboxStore {
     this.detach = [
       this.service.on('*', (event) => this.onEvent(event)),
       this.service.onStatus((status) => this.followService(status)),
+      watchWindow(() => {
+        if (this.service.status === 'subscribed') this.background(this.verify());
+      }),
     ];
     await joined;
     await this.whenIdle();
   }
 
+  /**
+   * Compares the inbox with the server's checkpoint and, if they differ, catches up. Resolves true when
+   * something had been missed. The store does this by itself every `checkpointIntervalMs` while joined.
+   */
+  async verify(): Promise<boolean> {
+    if (this.catchingUp) await this.catchingUp;
+    this.stats.checkpoints++;
+    const server = await this.track(fetchCheckpoint(this.supabase, this.abort.signal));
+    if (sameCheckpoint(server, inboxCheckpoint(this.state)) && conversationsBehind(this.state).length === 0) return false;
+    // Events may still be on their way; if so this catch-up was not needed, but it changes nothing.
+    this.stats.repairs++;
+    await this.catchUp();
+    return true;
+  }
+
   private followService(status: ChannelStatus): void {
     // Signed out, or someone else signed in on this client: nothing of this inbox may show in theirs.
     if (this.service.userId !== this.userId) this.adopt(this.service.userId);
+    clearTimeout(this.checkTimer);
+    this.checkTimer = undefined;
+    if (status !== 'subscribed') return;
     // Events may have been missed while not joined.
-    if (status === 'subscribed') this.background(this.catchUp());
+    this.stats.rejoins++;
+    this.background(this.catchUp());
+    this.scheduleCheck();
+  }
+
+  private scheduleCheck(): void {
+    if (this.checkpointIntervalMs <= 0) return;
+    this.checkTimer = setTimeout(() => {
+      this.checkTimer = undefined;
+      const { signal } = this.abort;
+      void this.verify()
+        .catch((error: unknown) => {
+          if (!signal.aborted) this.onError(error);
+        })
+        .finally(() => {
+          if (!signal.aborted && this.service.status === 'subscribed' && this.checkTimer === undefined && this.detach.length > 0) {
+            this.scheduleCheck();
+          }
+        });
+    }, this.checkpointIntervalMs);
   }
 
   private adopt(userId: string | null): void {
@@ -196,9 +267,14 @@ export class InboxStore {
   /** Marks a conversation read up to its newest known message: unread 0 at once, then `chat-read`. */
   async markRead(chatId: string): Promise<ConversationSummary> {
     const upTo = findConversation(this.state, chatId)?.last_message_number;
-    this.dispatch({ type: 'read-marked', chatId });
-    const { conversation } = await this.call('chat-read', { chat_id: chatId, up_to_number: upTo }, ConversationResponse);
-    return this.receiveConversation(conversation);
+    if (upTo !== undefined) this.dispatch({ type: 'read-marked', chatId, upTo });
+    try {
+      const { conversation } = await this.call('chat-read', { chat_id: chatId, up_to_number: upTo }, ConversationResponse);
+      return this.receiveConversation(conversation);
+    } finally {
+      // Answered or failed, the server's read mark is the truth from here on.
+      if (upTo !== undefined) this.dispatch({ type: 'read-settled', chatId, upTo });
+    }
   }
 
   /** Joins a public conversation (the shared-link flow). */
@@ -230,9 +306,29 @@ export class InboxStore {
   }
 
   /** After every (re)join: refresh the summaries, then read what the loaded conversations missed meanwhile. */
-  private async catchUp(): Promise<void> {
+  /** One catch-up at a time; asked for while one runs (it may have read too early), it runs once more after. */
+  private catchUp(): Promise<void> {
+    if (this.catchingUp) {
+      this.catchUpAgain = true;
+      return this.catchingUp;
+    }
+    const run = async () => {
+      do {
+        this.catchUpAgain = false;
+        await this.readInbox();
+      } while (this.catchUpAgain);
+    };
+    const current = this.track(run()).finally(() => {
+      if (this.catchingUp === current) this.catchingUp = null;
+    });
+    this.catchingUp = current;
+    return current;
+  }
+
+  private async readInbox(): Promise<void> {
+    const heldBefore = this.state.summaries;
     const inbox = await this.withRetry((signal) => fetchInbox(this.supabase, signal));
-    this.dispatch({ type: 'conversations-received', conversations: inbox });
+    this.dispatch({ type: 'inbox-received', conversations: inbox, heldBefore });
     await Promise.all(conversationsBehind(this.state).map((chatId) => this.readMissing(chatId)));
   }
 
@@ -244,6 +340,7 @@ export class InboxStore {
   private readMissing(chatId: string): Promise<void> {
     let reading = this.reading.get(chatId);
     if (!reading) {
+      this.stats.gapReads++;
       const current = this.track(this.readPages(chatId)).finally(() => {
         if (this.reading.get(chatId) === current) this.reading.delete(chatId);
       });
@@ -324,5 +421,22 @@ export class InboxStore {
     this.abort.abort();
     this.abort = new AbortController();
     this.reading.clear();
+    this.catchingUp = null;
   }
+}
+
+/** Calls `check` when a browser window regains focus, is shown, or comes back online. A no-op elsewhere. */
+function watchWindow(check: () => void): () => void {
+  if (typeof window === 'undefined' || typeof document === 'undefined') return () => {};
+  const onVisible = () => {
+    if (document.visibilityState === 'visible') check();
+  };
+  window.addEventListener('focus', check);
+  window.addEventListener('online', check);
+  document.addEventListener('visibilitychange', onVisible);
+  return () => {
+    window.removeEventListener('focus', check);
+    window.removeEventListener('online', check);
+    document.removeEventListener('visibilitychange', onVisible);
+  };
 }

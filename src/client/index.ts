@@ -38,8 +38,6 @@ export {
   TYPING_EVENT,
   TYPING_EXPIRY_MS,
   TYPING_THROTTLE_MS,
-  TypingRoster,
-  TypingThrottle,
   type ConversationPresenceOptions,
   type ConversationPresenceSnapshot,
   type PresenceJoinResult,
@@ -52,7 +50,7 @@ export {
 } from './channel-service.ts';
 export type { InboxEvent, InboxEventMap, InvalidEvent } from './events.ts';
 export { isOptimistic, type ChatMessage, type InboxState, type OptimisticMessage } from './inbox-state.ts';
-export { InboxStore, type InboxStoreOptions, type JoinResult } from './inbox-store.ts';
+export { InboxStore, type InboxStoreOptions, type InboxStoreStats, type JoinResult } from './inbox-store.ts';
 export type { Database, Json } from 'supabase-realtime-inbox-contract/database';
 export {
   EVENT,
@@ -62,6 +60,7 @@ export {
   type ConversationUpdatePayload,
   type ConversationUpdateReason,
   type CreateBody,
+  type InboxCheckpoint,
   type InboxEventName,
   type Message,
   type MessageInsertPayload,

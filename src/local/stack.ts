@@ -5,6 +5,7 @@ import { demoUsersMount } from './demo-users.ts';
 import { discoverFunctions, type FunctionSpec } from './functions/config.ts';
 import { cliEnvironment, functionLogEntry } from './functions/environment.ts';
 import { createFunctionsRunner, type FunctionsRunner } from './functions/runner.ts';
+import { createFaults, type Faults } from './faults.ts';
 import { createGateway, type Mount, type RequestCounts } from './gateway.ts';
 import { resolveKeys, type StackKeys } from './keys.ts';
 import { createLite, type Lite } from './lite.ts';
@@ -58,15 +59,17 @@ export interface LocalStack {
   requestCounts(): RequestCounts & { statements: number };
   /** Take Realtime down (every socket closed, new ones refused, REST 503) and bring it back. */
   realtime: Pick<RealtimeSwitch, 'stop' | 'start' | 'stats'>;
+  /** Fault injection for tests and the soak. */
+  faults: Faults;
   stop(): Promise<void>;
 }
 
 /** The paths `supabase start` serves, on the services that answer them here, and the demo accounts. */
-function serviceMounts(db: StackDatabase, lite: Lite, realtime: RealtimeSwitch, functions: FunctionsRunner): Mount[] {
+function serviceMounts(db: StackDatabase, lite: Lite, realtime: RealtimeSwitch, functions: FunctionsRunner, faulty: ReturnType<typeof createFaults>['wrap']): Mount[] {
   return [
     { prefix: '/rest/v1/', service: 'rest', cors: 'gateway', handle: (request) => lite.fetch(request) },
     { prefix: '/auth/v1/', service: 'auth', cors: 'gateway', handle: (request) => lite.fetch(request) },
-    { prefix: '/realtime/v1/api/', service: 'realtimeApi', cors: 'own', handle: (request) => realtime.handleRest(request) },
+    { prefix: '/realtime/v1/api/', service: 'realtimeApi', cors: 'own', handle: faulty((request) => realtime.handleRest(request)) },
     { prefix: '/functions/v1/', service: 'functions', serve: (req, res, path, expectsContinue) => functions.handle(req, res, path, expectsContinue) },
     demoUsersMount(db),
   ];
@@ -115,6 +118,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const url = await gateway.listen(options.port ?? 54321, options.host ?? '127.0.0.1');
 
   const parts: { db?: StackDatabase; lite?: Lite; realtime?: RealtimeSwitch; functions?: FunctionsRunner } = {};
+  const faults = createFaults((name) => parts.functions?.kill(name) ?? Promise.resolve());
   async function stop() {
     gateway.shut();
     await parts.realtime?.stop();
@@ -133,7 +137,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const functions = (parts.functions = createFunctions(url, keys, db, projectDir, limits, options, log));
     await functions.start();
     const web: Mount = { prefix: '/', cors: 'own', handle: createWebApp({ publishableKey: keys.publishableKey, dir: options.webDir ?? webDir(projectDir) }) };
-    gateway.open([...serviceMounts(db, lite, realtime, functions), ...(options.mounts ?? []), web], realtime.upgrade);
+    gateway.open([...serviceMounts(db, lite, realtime, functions, faults.wrap), ...(options.mounts ?? []), web], realtime.upgrade);
   } catch (error) {
     await stop().catch(() => {});
     throw error;
@@ -149,6 +153,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     db,
     requestCounts: () => ({ ...gateway.requestCounts(), statements: lite.statements() }),
     realtime: { stop: () => realtime.stop(), start: () => realtime.start(), stats: () => realtime.stats() },
+    faults: faults.faults,
     stop,
   };
 }

@@ -1,7 +1,7 @@
 -- chat_send: numbering, batches, idempotency, who may send what, and refusals that write nothing.
 begin;
 \ir fixtures/chat.psql
-select plan(41);
+select plan(42);
 
 insert into public.profiles (user_id, display_name) values (tests.id('alice'), 'Alice');
 select tests.act_as('alice');
@@ -9,11 +9,11 @@ create temp table r on commit drop as select tests.send(tests.chat('shared'), 'h
 select is((select (v -> 'messages' -> 0 ->> 'message_number')::int from r), 1, 'the first message is number 1');
 select is((select v -> 'messages' -> 0 ->> 'user_name' from r), 'Alice', 'user_name comes from the caller''s profile');
 select is((select v -> 'messages' -> 0 ->> 'user_id' from r), tests.id('alice')::text, 'user_id is the caller, never the body');
-select is((select v -> 'recipients' from r),
-  jsonb_build_array(
-    jsonb_build_object('user_id', tests.id('alice'), 'unread_count', 0),
-    jsonb_build_object('user_id', tests.id('bob'), 'unread_count', 1)),
-  'every participant is a recipient with their own unread count; the sender''s mark moved');
+select is((select jsonb_build_array(v -> 'user_id', v -> 'recipient_ids', v -> 'read_marks') from r),
+  jsonb_build_array(tests.id('alice'), jsonb_build_array(tests.id('alice'), tests.id('bob')), jsonb_build_array(0, 0)),
+  'every participant is a recipient, compactly, with the read mark read before the lock; the sender is named');
+select is((select last_read_message_number from public.conversations_participants
+           where conversation_id = tests.chat('shared') and user_id = tests.id('alice')), 1, 'the sender''s mark moved');
 select is((select v -> 'conversation' ->> 'participant_count' from r), '2', 'the summary counts participants');
 select is((select v -> 'conversation' -> 'last_message' ->> 'text' from r), 'hi bob', 'the summary carries the last message');
 
@@ -96,22 +96,25 @@ create temp table a on commit drop as
   select public.chat_send(tests.chat('shared'), '[{"text":"Here is my answer","client_msg_id":"llm-1"}]') as v;
 select is((select v -> 'messages' -> 0 ->> 'role' from a), 'assistant', 'the secret key sends assistant messages by default');
 select ok((select v -> 'messages' -> 0 -> 'user_id' = 'null'::jsonb from a), 'assistant messages have no user_id');
-select is((select v -> 'recipients' -> 1 ->> 'unread_count' from a), '8', 'bob, who read nothing, has all 8 unread');
-select is((select v -> 'recipients' -> 0 ->> 'unread_count' from a), '1', 'and for alice, whose mark does not move');
+select is((select (v -> 'conversation' ->> 'last_message_number')::int - (v -> 'read_marks' ->> 1)::int from a), 8,
+  'bob, who read nothing, has all 8 unread');
+select is((select (v -> 'conversation' ->> 'last_message_number')::int - (v -> 'read_marks' ->> 0)::int from a), 1,
+  'and for alice, whose mark does not move');
 select throws_ok(format($$select public.chat_send(%L, '[{"text":"x","role":"user"}]')$$, tests.chat('shared')), '22023', null,
   'the secret key cannot forge user messages');
 
 -- legacy single-user conversation: the owner is the one recipient
 reset role;
 select tests.act_as('alice');
-select is((select public.chat_send(tests.chat('legacy'), '[{"text":"still works"}]') -> 'recipients'),
-  jsonb_build_array(jsonb_build_object('user_id', tests.id('alice'), 'unread_count', 0)),
+select is((select public.chat_send(tests.chat('legacy'), '[{"text":"still works"}]') -> 'recipient_ids'),
+  jsonb_build_array(tests.id('alice')),
   'a send to a conversation without participant rows names its owner as the sole recipient');
 select is((select role from public.conversations_participants where conversation_id = tests.chat('legacy')), 'owner',
   'the legacy owner gets a participant row on that first write, so read marks work');
 reset role;
 select tests.act_as('service');
-select is((select public.chat_send(tests.chat('public'), '[{"text":"welcome"}]') -> 'recipients' -> 0 ->> 'unread_count'), '1',
+select is((select (r -> 'conversation' ->> 'last_message_number')::int - (r -> 'read_marks' ->> 0)::int
+           from public.chat_send(tests.chat('public'), '[{"text":"welcome"}]') r), 1,
   'an assistant message in a conversation is unread for its participants');
 
 select * from finish();

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBlank, LIMITS, metaProblem, WHITESPACE } from 'supabase-realtime-inbox-contract';
-import { resolveProjectDir } from '../../src/local/schema.ts';
+import { resolveProjectDir } from 'supabase-realtime-inbox-local';
 import { createPgliteDb, createPostgresDb, type TestDb } from '../support/db.ts';
 import { metaOfBytes, nested, withKeys } from '../support/hostile-inputs.ts';
 

@@ -1,12 +1,15 @@
 // The core RPCs on both engines the project runs on: Postgres 15 and embedded PGlite.
 // pgTAP (supabase/tests) covers the same ground in more depth on Postgres.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendRecipients } from '../../supabase/functions/_shared/rpc-results.ts';
 import { addUser, anon, createPgliteDb, createPostgresDb, service, user, type TestDb } from '../support/db.ts';
 
 type SendResult = {
   messages: { id: string; message_number: number; text: string; client_msg_id: string | null }[];
   inserted_count: number;
-  recipients: { user_id: string; unread_count: number }[];
+  user_id: string | null;
+  recipient_ids: string[];
+  read_marks: number[];
   conversation: { id: string; last_message_number: number; participant_count: number };
 };
 
@@ -40,7 +43,7 @@ describe.each([
     expect(one.messages.map((m) => m.message_number)).toEqual([1]);
     const batch = await send(alice, chat, [{ text: 'a' }, { text: 'b' }, { text: 'c' }]);
     expect(batch.messages.map((m) => m.message_number)).toEqual([2, 3, 4]);
-    expect(Object.fromEntries(batch.recipients.map((r) => [r.user_id, r.unread_count]))).toEqual({
+    expect(Object.fromEntries(sendRecipients(batch as never).map((r) => [r.user_id, r.unread_count]))).toEqual({
       [alice]: 0,
       [bob]: 4,
     });
@@ -85,7 +88,7 @@ describe.each([
     );
     await expectSqlState(send(bob, chat, [{ text: 'not yours' }]), '42501');
     const sent = await send(alice, chat, [{ text: 'still works' }]);
-    expect(sent.recipients).toEqual([{ user_id: alice, unread_count: 0 }]);
+    expect(sendRecipients(sent as never)).toEqual([{ user_id: alice, unread_count: 0, last_read_message_number: 1 }]);
   });
 
   it('joins public conversations only, and reads move the mark forward', async () => {

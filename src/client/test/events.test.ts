@@ -34,7 +34,17 @@ describe('parseInboxEvent', () => {
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
     expect(parsed.event.name).toBe('message-insert');
-    expect(parsed.event.payload).toMatchObject({ chat_id: CHAT, message: { created_at: '2026-11-22T02:58:21.676Z' } });
+    expect(parsed.event.payload).toMatchObject({ chat_id: CHAT, message: { created_at: '2026-11-22T02:58:21.676382Z' } });
+  });
+
+  it('keeps microseconds in every timestamp shape, so the client orders as Postgres does', () => {
+    const shapes = ['2026-11-22 02:58:21.676382+00', '2026-11-22T02:58:21.676382+00:00', '2026-11-22T04:58:21.676382+02', '2026-11-22 01:28:21.676382-0130'];
+    for (const created_at of shapes) {
+      const parsed = parseInboxEvent('message-insert', { chat_id: CHAT, message: { ...message, created_at } });
+      expect(parsed.ok && parsed.event.name === 'message-insert' && parsed.event.payload.message.created_at).toBe('2026-11-22T02:58:21.676382Z');
+    }
+    const milliseconds = parseInboxEvent('conversation-update', { chat_id: CHAT, eventType: 'UPDATE', reason: 'message', data: summary });
+    expect(milliseconds.ok && milliseconds.event.name === 'conversation-update' && milliseconds.event.payload.data.updated_at).toBe('2026-11-22T02:58:21.676000Z');
   });
 
   it('accepts a valid conversation-update', () => {

@@ -25,7 +25,9 @@ const CHAT = uuid(1);
 const OTHER_CHAT = uuid(2);
 const ME = uuid(100);
 const BOB = uuid(101);
-const at = (second: number) => new Date(Date.UTC(2026, 10, 22, 12, 0, second)).toISOString();
+/** As the wire schemas normalise timestamps: UTC, microseconds. */
+const at = (second: number, micros = 0) =>
+  `${new Date(Date.UTC(2026, 10, 22, 12, 0, second)).toISOString().slice(0, 19)}.${String(micros).padStart(6, '0')}Z`;
 
 function message(number: number, fields: Partial<Message> = {}): Message {
   return MessageSchema.parse({
@@ -123,7 +125,10 @@ describe('conversations', () => {
 
   it('read-marked zeroes one conversation at once, and the total with it', () => {
     const before = run([
-      { type: 'conversations-received', conversations: [summary(CHAT, { unread_count: 2 }), summary(OTHER_CHAT, { unread_count: 5 })] },
+      {
+        type: 'conversations-received',
+        conversations: [summary(CHAT, { last_message_number: 2, unread_count: 2 }), summary(OTHER_CHAT, { last_message_number: 5, unread_count: 5 })],
+      },
     ]);
     const after = reduce(before, { type: 'read-marked', chatId: CHAT });
     expect(after.conversations.find((c) => c.id === CHAT)!.unread_count).toBe(0);
@@ -132,17 +137,17 @@ describe('conversations', () => {
     expect(reduce(after, { type: 'read-marked', chatId: uuid(9) })).toBe(after);
   });
 
-  it('ignore a summary older than the one held (by message number, then updated_at)', () => {
-    const current = summary(CHAT, { last_message_number: 5, updated_at: at(5), unread_count: 2 });
+  it('ignore a summary older than the one held: a lower version and no newer read mark, whatever its clock says', () => {
+    const current = summary(CHAT, { version: 7, last_message_number: 5, updated_at: at(5), unread_count: 2 });
     const state = run([{ type: 'conversations-received', conversations: [current] }]);
-    expect(reduce(state, updateEvent(summary(CHAT, { last_message_number: 4, updated_at: at(9), unread_count: 1 })))).toBe(state);
-    expect(reduce(state, updateEvent(summary(CHAT, { last_message_number: 5, updated_at: at(4), unread_count: 0 })))).toBe(state);
-    expect(reduce(state, { type: 'conversations-received', conversations: [summary(CHAT, { last_message_number: 3 })] })).toBe(state);
+    expect(reduce(state, updateEvent(summary(CHAT, { version: 6, last_message_number: 4, updated_at: at(9), unread_count: 1 })))).toBe(state);
+    expect(reduce(state, updateEvent(summary(CHAT, { version: 6, last_message_number: 5, updated_at: at(9), unread_count: 2 })))).toBe(state);
+    expect(reduce(state, { type: 'conversations-received', conversations: [summary(CHAT, { version: 3, last_message_number: 3 })] })).toBe(state);
   });
 
   it('take a same-version summary that differs (a read changes unread, not the version)', () => {
-    const state = run([{ type: 'conversations-received', conversations: [summary(CHAT, { last_message_number: 5, unread_count: 3 })] }]);
-    const read = reduce(state, updateEvent(summary(CHAT, { last_message_number: 5, unread_count: 0 })));
+    const state = run([{ type: 'conversations-received', conversations: [summary(CHAT, { version: 5, last_message_number: 5, unread_count: 3 })] }]);
+    const read = reduce(state, updateEvent(summary(CHAT, { version: 5, last_message_number: 5, unread_count: 0 })));
     expect(read.conversations[0]!.unread_count).toBe(0);
     expect(read.unreadTotal).toBe(0);
   });
@@ -153,13 +158,13 @@ describe('conversations', () => {
     expect(reduce(state, updateEvent({ ...data, last_message: message(2) }))).toBe(state);
   });
 
-  it('supersedes compares number, then updated_at, then content', () => {
-    const held = summary(CHAT, { last_message_number: 5, updated_at: at(5) });
-    expect(supersedes(summary(CHAT, { last_message_number: 6, updated_at: at(1) }), held)).toBe(true);
-    expect(supersedes(summary(CHAT, { last_message_number: 4, updated_at: at(9) }), held)).toBe(false);
-    expect(supersedes(summary(CHAT, { last_message_number: 5, updated_at: at(6) }), held)).toBe(true);
-    expect(supersedes(summary(CHAT, { last_message_number: 5, updated_at: at(5) }), held)).toBe(false);
-    expect(supersedes(summary(CHAT, { last_message_number: 5, updated_at: at(5), title: 'renamed' }), held)).toBe(true);
+  it('supersedes: a higher version, or a higher read mark; never the clock', () => {
+    const held = summary(CHAT, { version: 5, last_message_number: 5, unread_count: 2, updated_at: at(5) });
+    expect(supersedes(summary(CHAT, { version: 6, last_message_number: 6, unread_count: 3, updated_at: at(1) }), held)).toBe(true);
+    expect(supersedes(summary(CHAT, { version: 6, last_message_number: 5, unread_count: 2, title: 'renamed' }), held)).toBe(true);
+    expect(supersedes(summary(CHAT, { version: 4, last_message_number: 4, unread_count: 1, updated_at: at(9) }), held)).toBe(false);
+    expect(supersedes(summary(CHAT, { version: 5, last_message_number: 5, unread_count: 2, updated_at: at(5) }), held)).toBe(false);
+    expect(supersedes(summary(CHAT, { version: 4, last_message_number: 4, last_read_message_number: 4, unread_count: 0 }), held)).toBe(true);
   });
 
   it('a DELETE update removes the conversation and its messages', () => {
@@ -204,18 +209,22 @@ describe('messages', () => {
 
   it('move the conversation summary forward to a newer message, leaving unread to the server', () => {
     const state = run([
-      { type: 'conversations-received', conversations: [summary(OTHER_CHAT, { updated_at: at(10) }), summary(CHAT, { unread_count: 1 })] },
-      insertEvent(message(1, { created_at: at(20) })),
+      {
+        type: 'conversations-received',
+        conversations: [summary(OTHER_CHAT, { updated_at: at(10) }), summary(CHAT, { version: 3, last_message_number: 3, unread_count: 1 })],
+      },
+      insertEvent(message(4, { created_at: at(20) })),
     ]);
     const chat = state.conversations[0]!;
     expect(chat.id).toBe(CHAT);
-    expect(chat.last_message_number).toBe(1);
-    expect(chat.last_message?.id).toBe(message(1).id);
+    expect(chat.last_message_number).toBe(4);
+    expect(chat.last_message?.id).toBe(message(4).id);
     expect(chat.updated_at).toBe(at(20));
     expect(chat.unread_count).toBe(1);
     // The conversation-update that follows the message brings the recipient's own unread count.
-    const updated = reduce(state, updateEvent({ ...chat, unread_count: 2 }));
+    const updated = reduce(state, updateEvent({ ...chat, version: 4, unread_count: 2 }));
     expect(updated.conversations[0]!.unread_count).toBe(2);
+    expect(updated.unreadTotal).toBe(2);
   });
 
   it('do not move a summary back for an older message', () => {
@@ -370,4 +379,112 @@ describe('history pages', () => {
 it('reset forgets everything', () => {
   const state = run([{ type: 'conversations-received', conversations: [summary(CHAT, { unread_count: 3 })] }, insertEvent(message(1))]);
   expect(reduce(state, { type: 'reset' })).toBe(emptyInbox);
+});
+
+// ---- issue 10: summaries versioned by server state, never by clocks
+
+describe('summary versions (issue 10, bug 1)', () => {
+  const mine = (number: number, second: number) => message(number, { user_id: ME, client_msg_id: `c-${number}`, created_at: at(second) });
+  const bobs = (number: number, second: number) => message(number, { created_at: at(second) });
+  const update = (fields: Partial<ConversationSummary>) => updateEvent(summary(CHAT, fields));
+
+  // The sequence seen under concurrent sends on Postgres before times were taken under the lock: Bob's
+  // message 10 and mine, 11, raced; 11 got the number later but the earlier timestamp.
+  const held: InboxAction = {
+    type: 'conversations-received',
+    conversations: [summary(CHAT, { version: 9, last_message_number: 9, unread_count: 9, updated_at: at(5) })],
+  };
+  const race: InboxAction[] = [
+    insertEvent(bobs(10, 10)),
+    update({ version: 10, last_message_number: 10, last_message: bobs(10, 10), unread_count: 10, updated_at: at(10) }),
+    // my send's answer, then my own event, then my conversation-update: read up to 11, unread 0
+    { type: 'messages-received', chatId: CHAT, messages: [mine(11, 8)] },
+    insertEvent(mine(11, 8)),
+    update({ version: 11, last_message_number: 11, last_message: mine(11, 8), last_read_message_number: 11, unread_count: 0, updated_at: at(8) }),
+  ];
+
+  it('the sender of the last message of a burst shows 0 unread, as the database does', () => {
+    const state = run([held, ...race]);
+    expect(state.conversations).toEqual([expect.objectContaining({ id: CHAT, last_message_number: 11, unread_count: 0, version: 11 })]);
+    expect(state.unreadTotal).toBe(0);
+    expect(numbers(state)).toEqual([10, 11]);
+  });
+
+  it('every arrival order of the same events ends in the same state', () => {
+    const permutations = (items: InboxAction[]): InboxAction[][] =>
+      items.length <= 1 ? [items] : items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+    const expected = run([held, ...race]);
+    for (const order of permutations(race)) {
+      const state = run([held, ...order]);
+      expect(state.conversations).toEqual(expected.conversations);
+      expect(state.unreadTotal).toBe(0);
+      expect(numbers(state)).toEqual([10, 11]);
+    }
+  });
+
+  it('a catch-up repairs a summary a locally bumped one would have refused', () => {
+    const stale = run([held, insertEvent(bobs(10, 10)), update({ version: 10, last_message_number: 10, unread_count: 10, updated_at: at(10) }), insertEvent(mine(11, 8))]);
+    expect(stale.conversations[0]).toMatchObject({ last_message_number: 11, unread_count: 10 });
+    const inbox = [summary(CHAT, { version: 11, last_message_number: 11, last_message: mine(11, 8), unread_count: 0, updated_at: at(8) })];
+    const repaired = reduce(stale, { type: 'inbox-received', conversations: inbox, heldBefore: stale.summaries });
+    expect(repaired.conversations[0]).toMatchObject({ last_message_number: 11, unread_count: 0, updated_at: at(8) });
+  });
+
+  it('a read that arrives before the message update of the same version still wins', () => {
+    const message10 = update({ version: 10, last_message_number: 10, last_read_message_number: 7, unread_count: 3 });
+    const read = updateEvent(summary(CHAT, { version: 10, last_message_number: 10, last_read_message_number: 10, unread_count: 0 }));
+    for (const order of [[message10, read], [read, message10]]) {
+      expect(run([held, ...order]).conversations[0]!.unread_count).toBe(0);
+    }
+  });
+
+  it('a newer message after a read counts from the read mark', () => {
+    const state = run([
+      held,
+      update({ version: 10, last_message_number: 10, last_read_message_number: 10, unread_count: 0 }),
+      update({ version: 12, last_message_number: 12, last_read_message_number: 9, unread_count: 3 }),
+    ]);
+    expect(state.conversations[0]).toMatchObject({ last_message_number: 12, last_read_message_number: 10, unread_count: 2 });
+  });
+
+  it('an unconfirmed read shows 0 until it settles; then the server decides', () => {
+    const base = run([held]);
+    const marked = reduce(base, { type: 'read-marked', chatId: CHAT, upTo: 9 });
+    expect(marked.conversations[0]!.unread_count).toBe(0);
+    expect(marked.unreadTotal).toBe(0);
+    const newer = reduce(marked, update({ version: 10, last_message_number: 10, unread_count: 10 }));
+    expect(newer.conversations[0]!.unread_count).toBe(1);
+    // the read failed: the server never moved the mark
+    const settled = reduce(newer, { type: 'read-settled', chatId: CHAT, upTo: 9 });
+    expect(settled.conversations[0]!.unread_count).toBe(10);
+    expect(settled.pendingReads).toEqual({});
+    expect(reduce(settled, { type: 'read-settled', chatId: CHAT, upTo: 9 })).toBe(settled);
+  });
+
+  it('sorts by microseconds, then id, as chat_inbox does', () => {
+    const state = run([
+      {
+        type: 'conversations-received',
+        conversations: [
+          summary(uuid(1), { updated_at: at(5, 100) }),
+          summary(uuid(2), { updated_at: at(5, 200) }),
+          summary(uuid(4), { updated_at: at(5, 300) }),
+          summary(uuid(3), { updated_at: at(5, 300) }),
+        ],
+      },
+    ]);
+    expect(state.conversations.map((c) => c.id)).toEqual([uuid(3), uuid(4), uuid(2), uuid(1)]);
+  });
+
+  it('the inbox drops conversations it no longer lists, but not one that changed while it was read', () => {
+    const before = run([
+      { type: 'conversations-received', conversations: [summary(CHAT, { version: 2 }), summary(OTHER_CHAT, { version: 2 })] },
+      insertEvent(message(1)),
+    ]);
+    const fresh = uuid(3);
+    const during = reduce(before, updateEvent(summary(fresh, { version: 1 }), 'INSERT'));
+    const after = reduce(during, { type: 'inbox-received', conversations: [summary(OTHER_CHAT, { version: 2 })], heldBefore: before.summaries });
+    expect(after.conversations.map((c) => c.id).sort()).toEqual([OTHER_CHAT, fresh].sort());
+    expect(after.messages[CHAT]).toBeUndefined();
+  });
 });

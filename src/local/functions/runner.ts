@@ -81,11 +81,11 @@ class FunctionProcess {
     return this.port;
   }
 
-  async stop(): Promise<void> {
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const child = this.child;
     if (!child) return;
     const exited = new Promise((done) => child.once('exit', done));
-    child.kill('SIGTERM');
+    child.kill(signal);
     await exited;
   }
 }
@@ -160,6 +160,11 @@ export function createFunctionsRunner(options: FunctionsRunnerOptions) {
     async stop(): Promise<void> {
       agent.destroy();
       await Promise.all([...processes.values()].map((p) => p.stop()));
+    },
+
+    /** Fault injection: SIGKILL one function's process mid-request; the next request starts a new one. */
+    async kill(name: string): Promise<void> {
+      await processes.get(name)?.stop('SIGKILL');
     },
   };
 }

@@ -20,9 +20,10 @@ export type RealtimeMessage =
   | { topic: string; event: typeof EVENT.messageInsert; payload: MessageInsertPayload; private: true }
   | { topic: string; event: typeof EVENT.conversationUpdate; payload: ConversationUpdatePayload; private: true };
 
-export const personalise = (summary: SharedSummary, unreadCount: number): ConversationSummary => ({
+export const personalise = (summary: SharedSummary, unreadCount: number, readMark?: number): ConversationSummary => ({
   ...summary,
   unread_count: unreadCount,
+  ...(readMark === undefined ? {} : { last_read_message_number: readMark }),
 });
 
 export function messageInserts(recipient: Recipient, chatId: string, messages: Message[]): RealtimeMessage[] {
@@ -43,7 +44,12 @@ export function conversationUpdate(
   return {
     topic: inboxTopic(recipient.user_id),
     event: EVENT.conversationUpdate,
-    payload: { chat_id: summary.id, eventType, reason, data: personalise(summary, recipient.unread_count) },
+    payload: {
+      chat_id: summary.id,
+      eventType,
+      reason,
+      data: personalise(summary, recipient.unread_count, recipient.last_read_message_number),
+    },
     private: true,
   };
 }

@@ -2,19 +2,40 @@
 import { z } from 'zod';
 import { ConversationSummary, Message } from './contract/index.ts';
 
-export const Recipient = z.object({ user_id: z.uuid(), unread_count: z.number().int().nonnegative() });
+export const Recipient = z.object({
+  user_id: z.uuid(),
+  unread_count: z.number().int().nonnegative(),
+  last_read_message_number: z.number().int().nonnegative().optional(),
+});
 export type Recipient = z.infer<typeof Recipient>;
 
-/** A summary before personalisation: every recipient gets their own unread_count added. */
-export const SharedSummary = ConversationSummary.omit({ unread_count: true });
+/** A summary before personalisation: every recipient gets their own unread_count and read mark added. */
+export const SharedSummary = ConversationSummary.omit({ unread_count: true, last_read_message_number: true });
 export type SharedSummary = z.infer<typeof SharedSummary>;
 
+/**
+ * chat_send's answer. Recipients come as two parallel arrays (compact: 1000 JSON objects cost 2.4–5.6 ms
+ * under the conversation's lock), their read marks as read before the lock; the sender's own (`user_id`)
+ * is the conversation's last number once anything was inserted. See `sendRecipients`.
+ */
 export const SendResult = z.object({
   messages: z.array(Message),
   inserted_count: z.number().int().nonnegative(),
+  user_id: z.uuid().nullable(),
   conversation: SharedSummary,
-  recipients: z.array(Recipient),
+  recipient_ids: z.array(z.uuid()),
+  read_marks: z.array(z.number().int().nonnegative()),
 });
+export type SendResult = z.infer<typeof SendResult>;
+
+/** Every recipient of a send with their own read mark and unread count. */
+export function sendRecipients(result: SendResult): Recipient[] {
+  const last = result.conversation.last_message_number;
+  return result.recipient_ids.map((user_id, i) => {
+    const mark = result.inserted_count > 0 && user_id === result.user_id ? last : Math.min(result.read_marks[i] ?? 0, last);
+    return { user_id, unread_count: Math.max(last - mark, 0), last_read_message_number: mark };
+  });
+}
 
 /** user_id is the caller: the creator, or the joiner. */
 export const CreateResult = z.object({ user_id: z.uuid(), conversation: SharedSummary, recipients: z.array(Recipient) });
@@ -22,6 +43,7 @@ export const JoinResult = CreateResult.extend({ joined: z.boolean() });
 export const ReadResult = z.object({
   user_id: z.uuid(),
   unread_count: z.number().int().nonnegative(),
+  last_read_message_number: z.number().int().nonnegative().optional(),
   conversation: SharedSummary,
 });
 

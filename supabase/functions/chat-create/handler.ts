@@ -19,7 +19,7 @@ export const chatCreate: ChatFunction<CreateBody> = {
       mode: input.mode ?? 'chat',
     }, CreateResult);
     return {
-      body: { conversation: personalise(result.conversation, 0) },
+      body: { conversation: personalise(result.conversation, 0, 0) },
       events: result.recipients.map((r) => conversationUpdate(r, result.conversation, 'created', 'INSERT')),
       logFields: { chat_id: result.conversation.id, target_user_count: result.recipients.length },
     };

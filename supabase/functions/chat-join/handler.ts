@@ -16,7 +16,7 @@ export const chatJoin: ChatFunction<JoinBody> = {
     const result = await callRpc(client, 'chat_join', { chat_id }, JoinResult);
     const joiner = result.recipients.find((r) => r.user_id === result.user_id);
     return {
-      body: { conversation: personalise(result.conversation, joiner?.unread_count ?? 0), joined: result.joined },
+      body: { conversation: personalise(result.conversation, joiner?.unread_count ?? 0, joiner?.last_read_message_number), joined: result.joined },
       events: result.joined
         ? result.recipients.map((r) =>
           conversationUpdate(r, result.conversation, 'participant-joined', r.user_id === result.user_id ? 'INSERT' : 'UPDATE')

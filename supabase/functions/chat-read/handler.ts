@@ -13,9 +13,13 @@ export const chatRead: ChatFunction<ReadBody> = {
 
   async run({ chat_id, up_to_number }, { client }) {
     const result = await callRpc(client, 'chat_read', { chat_id, up_to_number: up_to_number ?? null }, ReadResult);
-    const reader = { user_id: result.user_id, unread_count: result.unread_count };
+    const reader = {
+      user_id: result.user_id,
+      unread_count: result.unread_count,
+      last_read_message_number: result.last_read_message_number,
+    };
     return {
-      body: { conversation: personalise(result.conversation, result.unread_count) },
+      body: { conversation: personalise(result.conversation, result.unread_count, result.last_read_message_number) },
       events: [conversationUpdate(reader, result.conversation, 'read')],
       logFields: { chat_id, unread_count: result.unread_count, target_user_count: 1 },
     };

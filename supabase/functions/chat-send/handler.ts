@@ -2,7 +2,7 @@
 import type { ChatFunction } from '../_shared/chat-function.ts';
 import { sendEvents } from '../_shared/events.ts';
 import { HttpError, parseBody } from '../_shared/http.ts';
-import { SendResult } from '../_shared/rpc-results.ts';
+import { SendResult, sendRecipients } from '../_shared/rpc-results.ts';
 import { callRpc } from '../_shared/rpc.ts';
 import { type SendItem, SendBatchBody, SendSingleBody } from '../_shared/contract/index.ts';
 
@@ -33,16 +33,17 @@ export const chatSend: ChatFunction<SendInput> = {
 
   async run({ chatId, items }, { client }) {
     const result = await callRpc(client, 'chat_send', { chat_id: chatId, messages: items }, SendResult);
+    const recipients = sendRecipients(result);
     return {
       body: { messages: result.messages },
-      events: sendEvents(result.recipients, result.conversation, result.messages),
+      events: sendEvents(recipients, result.conversation, result.messages),
       reportBroadcast: true,
       logFields: {
         chat_id: chatId,
         message_ids: result.messages.map((m) => m.id),
         inserted_count: result.inserted_count,
-        target_user_count: result.recipients.length,
-        has_participants: result.recipients.length > 0,
+        target_user_count: recipients.length,
+        has_participants: recipients.length > 0,
       },
     };
   },

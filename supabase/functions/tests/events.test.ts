@@ -27,6 +27,7 @@ const summary = {
   last_message_number: 2,
   participant_count: 2,
   updated_at: '2026-11-22T03:00:00.000Z',
+  version: 3,
 };
 
 describe('sendEvents', () => {

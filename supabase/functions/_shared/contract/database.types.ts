@@ -15,6 +15,7 @@ export type Database = {
           'last_message_preview': string | null;
           'meta': NonNullable<Json>;
           'mode': string;
+          'roster_version': number;
           'title': string;
           'updated_at': string;
           'user_id': string;
@@ -30,6 +31,7 @@ export type Database = {
           'last_message_preview'?: string | null;
           'meta'?: NonNullable<Json>;
           'mode'?: string;
+          'roster_version'?: number;
           'title'?: string;
           'updated_at'?: string;
           'user_id': string;
@@ -44,6 +46,7 @@ export type Database = {
           'last_message_preview'?: string | null;
           'meta'?: NonNullable<Json>;
           'mode'?: string;
+          'roster_version'?: number;
           'title'?: string;
           'updated_at'?: string;
           'user_id'?: string;
@@ -190,6 +193,7 @@ export type Database = {
         }[];
       };
       'chat_inbox': { Args: Record<PropertyKey, never>; Returns: Json[] };
+      'chat_inbox_checkpoint': { Args: Record<PropertyKey, never>; Returns: Json };
       'chat_join': { Args: { 'chat_id': string }; Returns: Json };
       'chat_leave': { Args: { 'chat_id': string; 'user_id'?: string }; Returns: Json };
       'chat_members': {

@@ -25,11 +25,32 @@ export const INBOX_TOPIC_PREFIX = 'user-realtime:';
 export const inboxTopic = (userId: string) => `${INBOX_TOPIC_PREFIX}${userId}`;
 
 const uuid = z.uuid();
+
+const POSTGRES_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:[.,](\d+))?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/**
+ * A timestamp as fixed-width UTC ISO 8601 with microseconds (`2026-11-22T02:58:21.676382Z`), or null.
+ * Microseconds, because Postgres orders by them: two conversations changed in the same millisecond
+ * must sort the same in the client as in `chat_inbox`. Fixed width, so strings compare as times.
+ */
+export function normaliseTimestamp(text: string): string | null {
+  const parts = POSTGRES_TIME.exec(text.trim());
+  if (!parts) {
+    const ms = Date.parse(text);
+    return Number.isNaN(ms) ? null : new Date(ms).toISOString().replace(/Z$/, '000Z');
+  }
+  const [, date, time, fraction = '', zone = 'Z'] = parts;
+  const offset = zone.toUpperCase() === 'Z' ? 'Z' : `${zone.slice(0, 3)}:${zone.slice(3).replace(':', '') || '00'}`;
+  const seconds = Date.parse(`${date}T${time}${offset}`);
+  if (Number.isNaN(seconds)) return null;
+  return `${new Date(seconds).toISOString().slice(0, 19)}.${fraction.padEnd(6, '0').slice(0, 6)}Z`;
+}
+
 /** Postgres timestamps arrive as ISO 8601 (PostgREST) or as Postgres text (@supabase/lite): normalise. */
 const timestamp = z
   .string()
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'not a timestamp')
-  .transform((s) => new Date(s).toISOString());
+  .refine((s) => normaliseTimestamp(s) !== null, 'not a timestamp')
+  .transform((s) => normaliseTimestamp(s)!);
 
 // ---- rows as the API returns them
 
@@ -66,8 +87,35 @@ export const ConversationSummary = z.object({
   unread_count: z.number().int().nonnegative(),
   participant_count: z.number().int().positive(),
   updated_at: timestamp,
+  /**
+   * Counts every change of the conversation on the server: of two summaries, the higher version is the
+   * newer conversation state, whatever the clocks say. 0 when unknown (a server older than this field).
+   */
+  version: z.number().int().nonnegative().default(0),
+  /**
+   * The recipient's own read mark; it only moves forward, and unread_count = last_message_number minus it.
+   * Absent from older servers: then it is last_message_number - unread_count.
+   */
+  last_read_message_number: z.number().int().nonnegative().optional(),
 });
 export type ConversationSummary = z.infer<typeof ConversationSummary>;
+
+/**
+ * `chat_inbox_checkpoint()`: four numbers that change whenever anything in the caller's inbox does. A
+ * client computes the same from the summaries it holds (see the checkpoint migration); when they
+ * differ it has missed something and catches up.
+ */
+export const InboxCheckpoint = z.object({
+  /** How many conversations the inbox lists. */
+  conversations: z.number().int().nonnegative(),
+  /** Sum of their versions. */
+  versions: z.number().int().nonnegative(),
+  /** Sum of the caller's read marks in them. */
+  read_marks: z.number().int().nonnegative(),
+  /** Sum of the first 8 hex digits of their ids, as unsigned 32-bit numbers. */
+  ids: z.number().int().nonnegative(),
+});
+export type InboxCheckpoint = z.infer<typeof InboxCheckpoint>;
 
 // ---- events on the inbox channel
 
