@@ -35,6 +35,7 @@ export {
   conversationTopic,
   ConversationPresence,
   touchLastSeen,
+  READ_EVENT,
   TYPING_EVENT,
   TYPING_EXPIRY_MS,
   TYPING_THROTTLE_MS,
@@ -42,6 +43,7 @@ export {
   TypingThrottle,
   type ConversationPresenceOptions,
   type ConversationPresenceSnapshot,
+  type ReadAnnouncement,
   type PresenceJoinResult,
 } from './conversation-presence.ts';
 export {
