@@ -68,10 +68,10 @@ function fakeClient() {
       return channel;
     },
     send: (message: { event: string; payload: unknown }) => sent.push(message),
-    track: async () => 'ok',
+    track: () => Promise.resolve('ok'),
     presenceState: () => ({}),
   };
-  const client = { channel: () => channel, removeChannel: async () => 'ok' };
+  const client = { channel: () => channel, removeChannel: () => Promise.resolve('ok') };
   return { client, sent, status: (s: string) => onStatus(s), hear: (event: string, payload: unknown) => handlers.get(event)?.({ payload }) };
 }
 
