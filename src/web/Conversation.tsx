@@ -3,7 +3,7 @@
 // client_msg_id, so the server stores it once whatever happened to the first try. Who is typing and
 // who has it open come from its chat:<chat_id> room (claims, shown only for actual participants).
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { useEffect, useLayoutEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
 import {
   isOptimistic,
   useConversationPresence,
@@ -29,7 +29,11 @@ export function Conversation({ store, supabase, conversation, userId }: Props) {
   const messages = useInbox(store).messages[id] ?? [];
   const room = useConversationRoom(supabase, id, userId);
   const presence = useConversationPresence(room);
-  const participants = useParticipants(supabase, conversation, useReadMarksMoved(room, presence.online.includes(userId)));
+  const known = useRef<Participant[]>([]);
+  const participants = useParticipants(supabase, conversation, useReadMarksMoved(room, known, presence.online.includes(userId)));
+  useEffect(() => {
+    known.current = participants;
+  }, [participants]);
   const nameOf = new Map(participants.map((p) => [p.user_id, p.name ?? 'someone']));
   const others = (ids: string[]) => ids.filter((u) => u !== userId && nameOf.has(u)).map((u) => nameOf.get(u)!);
   const [hasOlder, setHasOlder] = useState(false);
@@ -156,28 +160,41 @@ function Composer({ onSend, onTyping }: { onSend(text: string): void; onTyping()
     <form className="composer row" onSubmit={submit}>
       <label className="grow">
         <span className="visually-hidden">Message</span>
-        <input value={text} maxLength={8000} autoComplete="off" onChange={(e) => {
+        <input
+          value={text}
+          maxLength={8000}
+          autoComplete="off"
+          onChange={(e) => {
             setText(e.target.value);
             if (e.target.value) onTyping();
-          }} placeholder="Write a message" />
+          }}
+          placeholder="Write a message"
+        />
       </label>
       <button type="submit">Send</button>
     </form>
   );
 }
 
-/** A minute: the fallback for read marks nobody announced (a reader on another client, a missed event). */
+/** The fallback for read marks nobody announced (missed while reconnecting, a client that does not announce). */
 const REREAD_MS = 60_000;
 
 /**
- * A counter that moves whenever the read marks may have: another member announces reading further,
- * this user (re)joins the room (announcements made while away were missed), and once a minute while
- * the page is visible. Announcements are claims; the caller re-reads chat_participants, never trusts them.
+ * A counter that moves whenever the read marks may have: a participant announces reading further than
+ * their known mark, this user joins the room (earlier announcements were not heard), and once a minute
+ * while the page is visible. Announcements are claims; the caller re-reads chat_participants on them.
  */
-function useReadMarksMoved(room: ConversationPresence, joined: boolean): number {
+function useReadMarksMoved(room: ConversationPresence, known: RefObject<Participant[]>, joined: boolean): number {
   const [moved, setMoved] = useState(0);
   const bump = () => setMoved((n) => n + 1);
-  useEffect(() => room.onRead(bump), [room]);
+  useEffect(
+    () =>
+      room.onRead(({ user_id, message_number }) => {
+        const mark = known.current.find((p) => p.user_id === user_id)?.last_read_message_number;
+        if (mark !== undefined && message_number > mark) bump();
+      }),
+    [room, known],
+  );
   useEffect(() => {
     if (joined) bump();
   }, [joined]);
