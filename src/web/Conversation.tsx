@@ -77,6 +77,7 @@ export function Conversation({ store, supabase, conversation, userId }: Props) {
           <ul aria-label="Online">
             {others(presence.online).map((name, i) => <li key={i}>{name}</li>)}
           </ul>
+          {others(presence.online).length === 0 && <span>nobody else</span>}
         </div>
         {conversation.is_public && <InviteLink chatId={id} />}
       </header>
