@@ -16,6 +16,17 @@ export const TYPING_THROTTLE_MS = 3000;
 /** A receiver forgets a typer this long after their last announcement (no "stopped typing" event needed). */
 export const TYPING_EXPIRY_MS = 5000;
 
+/**
+ * "I have read up to N", sent after chat-read stored it. Like typing it is a claim: a receiver uses it
+ * only as a cue to re-read the authoritative marks (`chat_participants`).
+ */
+export const READ_EVENT = 'read';
+
+export interface ReadAnnouncement {
+  user_id: string;
+  message_number: number;
+}
+
 /** Lets one announcement through per `intervalMs`. */
 export class TypingThrottle {
   private last = -Infinity;
@@ -100,6 +111,7 @@ export interface ConversationPresenceOptions {
 export type PresenceJoinResult = { status: 'joined' } | { status: 'refused'; reason: string };
 
 const TypingPayload = z.object({ user_id: z.string().min(1).max(100) });
+const ReadPayload = TypingPayload.extend({ message_number: z.number().int().nonnegative() });
 
 /**
  * Typing and presence for one open conversation. `join()` subscribes to chat:<chat_id> and tracks
@@ -120,6 +132,9 @@ export class ConversationPresence {
   private readonly throttle: TypingThrottle;
   private readonly roster: TypingRoster;
   private readonly listeners = new Set<() => void>();
+  private readonly readListeners = new Set<(read: ReadAnnouncement) => void>();
+  /** The newest read mark not yet announced (announced once joined). */
+  private unannouncedRead: number | null = null;
   private snapshot: ConversationPresenceSnapshot = { typing: [], online: [] };
   private expiryTimer?: ReturnType<typeof setTimeout>;
 
@@ -140,7 +155,8 @@ export class ConversationPresence {
     });
     channel
       .on('presence', { event: 'sync' }, () => this.update())
-      .on('broadcast', { event: TYPING_EVENT }, ({ payload }) => this.onTyping(payload));
+      .on('broadcast', { event: TYPING_EVENT }, ({ payload }) => this.onTyping(payload))
+      .on('broadcast', { event: READ_EVENT }, ({ payload }) => this.onReadEvent(payload));
     this.channel = channel;
     const outcome = await new Promise<PresenceJoinResult>((resolve) => {
       channel.subscribe((status, err) => {
@@ -149,6 +165,7 @@ export class ConversationPresence {
           resolve({ status: 'joined' });
           // Also after realtime-js rejoins (reconnects): the server forgot the track with the old channel.
           void channel.track({ user_id: this.options.userId, online_at: new Date().toISOString() });
+          this.flushRead();
         } else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT' || status === 'CLOSED') {
           resolve({ status: 'refused', reason: err?.message ?? status });
         }
@@ -171,6 +188,21 @@ export class ConversationPresence {
     else if (this.roster.stopped(userId)) this.update();
   }
 
+  /**
+   * Tells the other members this user has read up to `messageNumber` (call it once chat-read answered).
+   * Before the join completes it is held and sent on join; only the newest unsent mark is kept.
+   */
+  read(messageNumber: number): void {
+    this.unannouncedRead = Math.max(this.unannouncedRead ?? 0, messageNumber);
+    this.flushRead();
+  }
+
+  /** Calls `listener` for each other member's read announcement (a claim: verify before showing it). */
+  onRead(listener: (read: ReadAnnouncement) => void): () => void {
+    this.readListeners.add(listener);
+    return () => this.readListeners.delete(listener);
+  }
+
   /** Bound, so it can be handed to useSyncExternalStore as is. */
   readonly getSnapshot = (): ConversationPresenceSnapshot => this.snapshot;
 
@@ -188,6 +220,19 @@ export class ConversationPresence {
     if (channel) await this.supabase.removeChannel(channel);
     this.snapshot = { typing: [], online: [] };
     this.emit();
+  }
+
+  private flushRead(): void {
+    if (!this.channel || !this.subscribed || this.unannouncedRead === null) return;
+    const payload: ReadAnnouncement = { user_id: this.options.userId, message_number: this.unannouncedRead };
+    this.unannouncedRead = null;
+    void this.channel.send({ type: 'broadcast', event: READ_EVENT, payload });
+  }
+
+  private onReadEvent(payload: unknown): void {
+    const parsed = ReadPayload.safeParse(payload);
+    if (!parsed.success || parsed.data.user_id === this.options.userId) return;
+    for (const listener of this.readListeners) listener(parsed.data);
   }
 
   private onTyping(payload: unknown): void {

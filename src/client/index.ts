@@ -35,11 +35,13 @@ export {
   conversationTopic,
   ConversationPresence,
   touchLastSeen,
+  READ_EVENT,
   TYPING_EVENT,
   TYPING_EXPIRY_MS,
   TYPING_THROTTLE_MS,
   type ConversationPresenceOptions,
   type ConversationPresenceSnapshot,
+  type ReadAnnouncement,
   type PresenceJoinResult,
 } from './conversation-presence.ts';
 export {

@@ -1,11 +1,21 @@
 // One conversation: who is in it, its history (paged back on demand), the composer. Messages show as
 // soon as they are sent ('sending'), and a send that failed offers to retry with the same
-// client_msg_id, so the server stores it once whatever happened to the first try.
+// client_msg_id, so the server stores it once whatever happened to the first try. Who is typing and
+// who has it open come from its chat:<chat_id> room (claims, shown only for actual participants).
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { useEffect, useLayoutEffect, useRef, useState, type FormEvent } from 'react';
-import { isOptimistic, useInbox, type ChatMessage, type ConversationSummary, type InboxStore } from './client.ts';
+import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
+import {
+  isOptimistic,
+  useConversationPresence,
+  useInbox,
+  type ChatMessage,
+  type ConversationPresence,
+  type ConversationSummary,
+  type InboxStore,
+} from './client.ts';
 import { titleOf } from './ConversationList.tsx';
 import { useParticipants, type Participant } from './participants.ts';
+import { typingLine, useConversationRoom } from './presence.ts';
 
 interface Props {
   store: InboxStore;
@@ -17,7 +27,15 @@ interface Props {
 export function Conversation({ store, supabase, conversation, userId }: Props) {
   const { id, unread_count } = conversation;
   const messages = useInbox(store).messages[id] ?? [];
-  const participants = useParticipants(supabase, conversation);
+  const room = useConversationRoom(supabase, id, userId);
+  const presence = useConversationPresence(room);
+  const known = useRef<Participant[]>([]);
+  const participants = useParticipants(supabase, conversation, useReadMarksMoved(room, known, presence.online.includes(userId)));
+  useEffect(() => {
+    known.current = participants;
+  }, [participants]);
+  const nameOf = new Map(participants.map((p) => [p.user_id, p.name ?? 'someone']));
+  const others = (ids: string[]) => ids.filter((u) => u !== userId && nameOf.has(u)).map((u) => nameOf.get(u)!);
   const [hasOlder, setHasOlder] = useState(false);
   const [loading, setLoading] = useState(true);
 
@@ -30,14 +48,21 @@ export function Conversation({ store, supabase, conversation, userId }: Props) {
   // Read when seen: whenever unread messages arrive while this conversation is on screen.
   const visible = usePageVisible();
   useEffect(() => {
-    if (visible && unread_count > 0) store.markRead(id).catch(() => {});
-  }, [store, id, unread_count, visible]);
+    if (!visible || unread_count === 0) return;
+    store.markRead(id).then((read) => room.read(read.last_message_number), () => {});
+  }, [store, room, id, unread_count, visible]);
 
   const log = useRef<HTMLOListElement>(null);
-  const newest = messages[messages.length - 1]?.id;
+  const newestMessage = messages[messages.length - 1];
+  const newest = newestMessage?.id;
   useLayoutEffect(() => {
     log.current?.scrollTo({ top: log.current.scrollHeight });
   }, [newest]);
+  // Whoever just sent a message has stopped typing it.
+  const newestAuthor = newestMessage && !isOptimistic(newestMessage) ? newestMessage.user_id : null;
+  useEffect(() => {
+    if (newestAuthor && newestAuthor !== userId) room.sent(newestAuthor);
+  }, [room, newest, newestAuthor, userId]);
 
   return (
     <section className="conversation">
@@ -47,6 +72,13 @@ export function Conversation({ store, supabase, conversation, userId }: Props) {
           {conversation.participant_count} {conversation.participant_count === 1 ? 'participant' : 'participants'}
           {participants.length > 0 && `: ${participants.map((p) => p.name).join(', ')}`}
         </p>
+        <div className="online">
+          Online:
+          <ul aria-label="Online">
+            {others(presence.online).map((name, i) => <li key={i}>{name}</li>)}
+          </ul>
+          {others(presence.online).length === 0 && <span>nobody else</span>}
+        </div>
         {conversation.is_public && <InviteLink chatId={id} />}
       </header>
       <ol role="log" ref={log}>
@@ -60,7 +92,14 @@ export function Conversation({ store, supabase, conversation, userId }: Props) {
         ))}
       </ol>
       <ReadBy messages={messages} participants={participants} userId={userId} />
-      <Composer onSend={(text) => void store.send(id, text).catch(() => {})} />
+      <p role="status" aria-label="Typing" className="typing">{typingLine(others(presence.typing))}</p>
+      <Composer
+        onTyping={() => room.typing()}
+        onSend={(text) => {
+          room.sent();
+          void store.send(id, text).catch(() => {});
+        }}
+      />
     </section>
   );
 }
@@ -110,7 +149,7 @@ function InviteLink({ chatId }: { chatId: string }) {
   );
 }
 
-function Composer({ onSend }: { onSend(text: string): void }) {
+function Composer({ onSend, onTyping }: { onSend(text: string): void; onTyping(): void }) {
   const [text, setText] = useState('');
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -122,11 +161,51 @@ function Composer({ onSend }: { onSend(text: string): void }) {
     <form className="composer row" onSubmit={submit}>
       <label className="grow">
         <span className="visually-hidden">Message</span>
-        <input value={text} maxLength={8000} autoComplete="off" onChange={(e) => setText(e.target.value)} placeholder="Write a message" />
+        <input
+          value={text}
+          maxLength={8000}
+          autoComplete="off"
+          onChange={(e) => {
+            setText(e.target.value);
+            if (e.target.value) onTyping();
+          }}
+          placeholder="Write a message"
+        />
       </label>
       <button type="submit">Send</button>
     </form>
   );
+}
+
+/** The fallback for read marks nobody announced (missed while reconnecting, a client that does not announce). */
+const REREAD_MS = 60_000;
+
+/**
+ * A counter that moves whenever the read marks may have: a participant announces reading further than
+ * their known mark, this user joins the room (earlier announcements were not heard), and once a minute
+ * while the page is visible. Announcements are claims; the caller re-reads chat_participants on them.
+ */
+function useReadMarksMoved(room: ConversationPresence, known: RefObject<Participant[]>, joined: boolean): number {
+  const [moved, setMoved] = useState(0);
+  const bump = () => setMoved((n) => n + 1);
+  useEffect(
+    () =>
+      room.onRead(({ user_id, message_number }) => {
+        const mark = known.current.find((p) => p.user_id === user_id)?.last_read_message_number;
+        if (mark !== undefined && message_number > mark) bump();
+      }),
+    [room, known],
+  );
+  useEffect(() => {
+    if (joined) bump();
+  }, [joined]);
+  const visible = usePageVisible();
+  useEffect(() => {
+    if (!visible) return;
+    const timer = setInterval(bump, REREAD_MS);
+    return () => clearInterval(timer);
+  }, [visible]);
+  return moved;
 }
 
 function usePageVisible(): boolean {

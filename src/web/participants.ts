@@ -11,9 +11,10 @@ export interface Participant {
 
 /**
  * Who is in a conversation and how far each has read (`chat_participants`). Read again whenever the
- * summary says something changed (someone joined, a new message), which is when it can differ.
+ * summary says something changed (someone joined, a new message), which is when it can differ, and
+ * whenever `reread` changes (the caller's cue that read marks moved).
  */
-export function useParticipants(supabase: SupabaseClient, conversation: ConversationSummary): Participant[] {
+export function useParticipants(supabase: SupabaseClient, conversation: ConversationSummary, reread = 0): Participant[] {
   const [participants, setParticipants] = useState<Participant[]>([]);
   const { id, participant_count, last_message_number } = conversation;
   useEffect(() => {
@@ -24,6 +25,6 @@ export function useParticipants(supabase: SupabaseClient, conversation: Conversa
     return () => {
       current = false;
     };
-  }, [supabase, id, participant_count, last_message_number]);
+  }, [supabase, id, participant_count, last_message_number, reread]);
   return participants;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConversationPresence, conversationTopic, TypingRoster, TypingThrottle } from '../conversation-presence.ts';
+import { ConversationPresence, conversationTopic, READ_EVENT, TypingRoster, TypingThrottle, type ReadAnnouncement } from '../conversation-presence.ts';
 
 describe('TypingThrottle', () => {
   it('lets one announcement through per interval, and again at once after reset', () => {
@@ -50,5 +50,61 @@ describe('ConversationPresence', () => {
     const unsubscribe = subscribe(() => {});
     expect(getSnapshot()).toEqual({ typing: [], online: [] });
     expect(unsubscribe()).toBe(true);
+  });
+});
+
+/** Just enough of a supabase client's channel to drive join(), send() and incoming broadcasts. */
+function fakeClient() {
+  const sent: { event: string; payload: unknown }[] = [];
+  const handlers = new Map<string, (message: { payload: unknown }) => void>();
+  let onStatus: (status: string) => void = () => {};
+  const channel = {
+    on(_type: string, filter: { event: string }, handler: (message: { payload: unknown }) => void) {
+      handlers.set(filter.event, handler);
+      return channel;
+    },
+    subscribe(callback: (status: string) => void) {
+      onStatus = callback;
+      return channel;
+    },
+    send: (message: { event: string; payload: unknown }) => sent.push(message),
+    track: () => Promise.resolve('ok'),
+    presenceState: () => ({}),
+  };
+  const client = { channel: () => channel, removeChannel: () => Promise.resolve('ok') };
+  return { client, sent, status: (s: string) => onStatus(s), hear: (event: string, payload: unknown) => handlers.get(event)?.({ payload }) };
+}
+
+describe('ConversationPresence read announcements', () => {
+  it('holds a read mark made before the join completes and sends the newest once joined', async () => {
+    const fake = fakeClient();
+    const room = new ConversationPresence(fake.client as never, 'c', { userId: 'me' });
+    const joined = room.join();
+    room.read(3);
+    room.read(5);
+    expect(fake.sent).toEqual([]);
+    fake.status('SUBSCRIBED');
+    await joined;
+    expect(fake.sent.filter((m) => m.event === READ_EVENT).map((m) => m.payload)).toEqual([{ user_id: 'me', message_number: 5 }]);
+    room.read(6);
+    expect(fake.sent.filter((m) => m.event === READ_EVENT).map((m) => m.payload)).toEqual([
+      { user_id: 'me', message_number: 5 },
+      { user_id: 'me', message_number: 6 },
+    ]);
+  });
+
+  it("passes other members' well-formed announcements to onRead, and drops its own and malformed ones", async () => {
+    const fake = fakeClient();
+    const room = new ConversationPresence(fake.client as never, 'c', { userId: 'me' });
+    const heard: ReadAnnouncement[] = [];
+    room.onRead((read) => heard.push(read));
+    const joined = room.join();
+    fake.status('SUBSCRIBED');
+    await joined;
+    fake.hear(READ_EVENT, { user_id: 'bob', message_number: 4 });
+    fake.hear(READ_EVENT, { user_id: 'me', message_number: 4 });
+    fake.hear(READ_EVENT, { user_id: 'bob', message_number: -1 });
+    fake.hear(READ_EVENT, { user_id: 'bob' });
+    expect(heard).toEqual([{ user_id: 'bob', message_number: 4 }]);
   });
 });
