@@ -1,23 +1,11 @@
 -- chat_leave, chat_members, chat_read_all and the chat:<chat_id> topic policies.
 begin;
 \ir fixtures/chat.psql
+\ir fixtures/realtime_read.psql
 select plan(38);
 
 create function tests.version(chat uuid) returns bigint
 language sql stable security definer set search_path = '' as $$ select version from public.conversations where id = chat $$;
-create function tests.can_read(who text, topic text, extension text default 'broadcast') returns boolean
-language plpgsql as $$
-declare
-  v_id uuid := gen_random_uuid();
-  v_seen boolean;
-begin
-  insert into realtime.messages (id, topic, extension) values (v_id, can_read.topic, can_read.extension);
-  perform tests.act_as(who), set_config('realtime.topic', can_read.topic, true);
-  select exists (select 1 from realtime.messages m where m.id = v_id) into v_seen;
-  perform set_config('role', 'none', true);
-  return v_seen;
-end
-$$;
 create function tests.can_write(who text, topic text) returns boolean
 language plpgsql as $$
 begin
