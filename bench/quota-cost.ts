@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { resolveProjectDir, type StackLogEntry, startLocalStack, type TenantLimits } from 'supabase-realtime-inbox-local';
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { type Bench, type BenchUser, callFunction, clientFor, createConversation, createUsers, type Design } from './harness.ts';
+import { addSeedTable, type Bench, type BenchUser, callFunction, clientFor, createConversation, createUsers, type Design } from './harness.ts';
 import { round } from './stats.ts';
 
 const projectRoot = resolveProjectDir();
@@ -45,18 +45,6 @@ export interface QuotaCostRow {
   limit: number;
 }
 
-const SEED_TABLE = `
-  create table if not exists public.seed_messages (
-    id uuid primary key default gen_random_uuid(),
-    chat_id uuid not null references public.conversations (id) on delete cascade,
-    user_id uuid,
-    role text not null default 'user',
-    text text not null,
-    created_at timestamptz not null default now()
-  );
-  alter table public.seed_messages enable row level security;
-  grant all on public.seed_messages to service_role;`;
-
 const ONLINE_SAMPLE = 100;
 const TICK_MS = 5000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -77,8 +65,7 @@ async function startPlanBench(plan: Plan): Promise<Bench> {
     }],
     onLog: (entry) => logs.push(entry),
   });
-  await stack.db.transaction((tx) => tx.exec(SEED_TABLE));
-  await stack.db.exclusive(() => stack.db.connection.clearSchemaCache());
+  await addSeedTable(stack);
   return { engine: 'pglite', stack, logs, realtime: { realtimeMessages: 0, realtimeDeliveries: 0 }, close: () => stack.stop() };
 }
 
