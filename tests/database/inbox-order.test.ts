@@ -2,10 +2,9 @@
 // that versions them. Interleavings need real concurrent transactions: Postgres only (PGlite runs
 // one transaction at a time, which is why tests on it never saw the inversion).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import postgres from 'postgres';
 import { ConversationSummary } from 'supabase-realtime-inbox-contract';
 import { emptyInbox, inboxCheckpoint, reduce } from 'supabase-realtime-inbox/internal';
-import { addUser, createPgliteDb, createPostgresDb, user, type TestDb } from '../support/db.ts';
+import { addUser, createPgliteDb, createPostgresDb, postgresWithConnections, user, type TestDb } from '../support/db.ts';
 
 const claims = (sub: string) => JSON.stringify({ sub, role: 'authenticated' });
 
@@ -26,24 +25,12 @@ async function inversions(db: TestDb, chatId: string): Promise<number> {
 }
 
 describe('times under concurrency (Postgres)', () => {
-  let db: TestDb & { url: string };
-  let conns: postgres.Sql[] = [];
-  beforeAll(async () => {
-    db = await createPostgresDb();
-  }, 60_000);
-  afterAll(async () => {
-    await Promise.all(conns.map((c) => c.end()));
-    await db?.close();
-  });
-  const connect = () => {
-    const conn = postgres(db.url, { max: 1, onnotice: () => {} });
-    conns.push(conn);
-    return conn;
-  };
+  const pg = postgresWithConnections();
+  const connect = pg.connect;
 
   it('a send whose transaction started first but locked second is later in time, as in number', async () => {
-    const [alice, bob] = [await addUser(db), await addUser(db)];
-    const chat = await newChat(db, alice, [bob]);
+    const [alice, bob] = [await addUser(pg.db), await addUser(pg.db)];
+    const chat = await newChat(pg.db, alice, [bob]);
     const [early, late] = [connect(), connect()];
     let releaseEarly!: () => void;
     const earlyMayGo = new Promise<void>((resolve) => (releaseEarly = resolve));
@@ -66,7 +53,7 @@ describe('times under concurrency (Postgres)', () => {
     releaseEarly();
     await earlySend;
 
-    const rows = await db.query<{ message_number: number; text: string }>(
+    const rows = await pg.db.query<{ message_number: number; text: string }>(
       'select message_number, text from messages where chat_id = $1 order by created_at, message_number',
       [chat],
     );
@@ -74,8 +61,8 @@ describe('times under concurrency (Postgres)', () => {
       [1, 'committed first'],
       [2, 'started first'],
     ]);
-    expect(await inversions(db, chat)).toBe(0);
-    const [conv] = await db.query<{ behind: boolean }>(
+    expect(await inversions(pg.db, chat)).toBe(0);
+    const [conv] = await pg.db.query<{ behind: boolean }>(
       `select c.updated_at = (select max(created_at) from messages m where m.chat_id = c.id) behind
        from conversations c where c.id = $1`,
       [chat],
@@ -84,8 +71,8 @@ describe('times under concurrency (Postgres)', () => {
   });
 
   it('bursts of 8 concurrent senders into one conversation: created_at strictly ascends with message_number', async () => {
-    const senders = await Promise.all(Array.from({ length: 8 }, () => addUser(db)));
-    const chat = await newChat(db, senders[0], senders.slice(1));
+    const senders = await Promise.all(Array.from({ length: 8 }, () => addUser(pg.db)));
+    const chat = await newChat(pg.db, senders[0], senders.slice(1));
     await Promise.all(
       senders.map(async (sender) => {
         const conn = connect();
@@ -99,9 +86,9 @@ describe('times under concurrency (Postgres)', () => {
         }
       }),
     );
-    const [{ n }] = await db.query<{ n: number }>('select count(*)::int n from messages where chat_id = $1', [chat]);
+    const [{ n }] = await pg.db.query<{ n: number }>('select count(*)::int n from messages where chat_id = $1', [chat]);
     expect(n).toBe(8 * 66);
-    expect(await inversions(db, chat)).toBe(0);
+    expect(await inversions(pg.db, chat)).toBe(0);
   }, 120_000);
 });
 
