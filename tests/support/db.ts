@@ -89,6 +89,26 @@ export async function createPgliteDb(): Promise<TestDb & { pg: PGlite }> {
   };
 }
 
+/** Both engines, for describe.each: a name, and how to create a fresh database on it. */
+export const ENGINES = [
+  ['postgres', createPostgresDb],
+  ['pglite', createPgliteDb],
+] as const;
+
+/** Registers, in the enclosing describe block, a database made by `create` before its tests and closed after. */
+export function freshDb(create: () => Promise<TestDb>): { readonly db: TestDb } {
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await create();
+  }, 60_000);
+  afterAll(() => db?.close());
+  return {
+    get db() {
+      return db;
+    },
+  };
+}
+
 export async function addUser(db: TestDb, email = `${randomUUID()}@example.test`): Promise<string> {
   const id = randomUUID();
   await db.query('insert into auth.users (id, email, aud, role) values ($1, $2, $3, $3)', [
