@@ -3,7 +3,7 @@
 -- INSERT (write) as that role.
 begin;
 \ir fixtures/chat.psql
-\ir fixtures/realtime_read.psql
+\ir fixtures/realtime_probes.psql
 select plan(8);
 
 select ok(tests.can_read('alice', 'user-realtime:' || tests.id('alice')), 'alice may read her own inbox channel');
