@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { resolveProjectDir, type StackLogEntry, startLocalStack, type TenantLimits } from 'supabase-realtime-inbox-local';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { addSeedTable, type Bench, type BenchUser, callFunction, clientFor, createConversation, createUsers, type Design } from './harness.ts';
+import { joinInbox, joinInSlices } from './inbox-channel.ts';
 import { round } from './stats.ts';
 
 const projectRoot = resolveProjectDir();
@@ -184,23 +185,12 @@ async function subscribe(bench: Bench, users: BenchUser[], design: Design): Prom
   const join = async (user: BenchUser) => {
     const client = clientFor(bench, user);
     clients.push(client);
-    // The first join would otherwise go out before the token callback resolved, as anon.
-    await client.realtime.setAuth();
-    return new Promise<void>((resolve, reject) => {
-      client
-        .channel(`user-realtime:${user.id}`, { config: { private: design === 'ours' } })
-        .on('broadcast', { event: 'message-insert' }, ({ payload }) => {
-          const at = performance.now();
-          for (const listener of listeners) listener(payload.message.id, at, user.id);
-        })
-        .subscribe((status, error) => {
-          if (status === 'SUBSCRIBED') resolve();
-          else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT') reject(error ?? new Error(status));
-        });
+    await joinInbox(client, user.id, design === 'ours', (payload) => {
+      const at = performance.now();
+      for (const listener of listeners) listener(payload.message.id, at, user.id);
     });
   };
-  // Join in slices of 100 so a thousand joins do not time out queued behind each other.
-  for (let i = 0; i < users.length; i += 100) await Promise.all(users.slice(i, i + 100).map(join));
+  await joinInSlices(users, join);
   return {
     onMessage: (listener) => void listeners.push(listener),
     async close() {
