@@ -5,6 +5,7 @@
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 import type { ClientRequest, SendDesign, Target, User } from './clients.ts';
+import { joinInbox, joinInSlices } from './inbox-channel.ts';
 
 const now = () => performance.timeOrigin + performance.now();
 const clients: SupabaseClient[] = [];
@@ -24,27 +25,16 @@ async function subscribe(target: Target, users: User[], isPrivate: boolean): Pro
   const join = async (user: User) => {
     const client = clientFor(target, user);
     clients.push(client);
-    // The first join would otherwise go out before the token callback resolved, as anon.
-    await client.realtime.setAuth();
-    await new Promise<void>((resolve, reject) => {
-      client
-        .channel(`user-realtime:${user.id}`, { config: { private: isPrivate } })
-        .on('broadcast', { event: 'message-insert' }, ({ payload }) => {
-          const id = String(payload.message.id);
-          let users = arrivals.get(id);
-          if (!users) arrivals.set(id, (users = new Map()));
-          users.set(user.id, (users.get(user.id) ?? 0) + 1);
-          lastArrival.set(id, now());
-          for (const listener of onArrival) listener();
-        })
-        .subscribe((status, error) => {
-          if (status === 'SUBSCRIBED') resolve();
-          else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT') reject(error ?? new Error(status));
-        });
+    await joinInbox(client, user.id, isPrivate, (payload) => {
+      const id = String(payload.message.id);
+      let users = arrivals.get(id);
+      if (!users) arrivals.set(id, (users = new Map()));
+      users.set(user.id, (users.get(user.id) ?? 0) + 1);
+      lastArrival.set(id, now());
+      for (const listener of onArrival) listener();
     });
   };
-  // Join in slices of 100 so a thousand joins do not time out queued behind each other.
-  for (let i = 0; i < users.length; i += 100) await Promise.all(users.slice(i, i + 100).map(join));
+  await joinInSlices(users, join);
 }
 
 const FUNCTION: Record<SendDesign, string> = { ours: 'chat-send', seed: 'seed-chat-send', floor: 'floor-send' };

@@ -33,6 +33,12 @@ const SEED_TABLE = `
   alter table public.seed_messages enable row level security;
   grant all on public.seed_messages to service_role;`;
 
+/** Creates the seed's message table on a fresh stack and makes its REST API see it. */
+export async function addSeedTable(stack: LocalStack): Promise<void> {
+  await stack.db.transaction((tx) => tx.exec(SEED_TABLE));
+  await stack.db.exclusive(() => stack.db.connection.clearSchemaCache());
+}
+
 export async function startBench(engine: Engine): Promise<Bench> {
   const database = engine === 'postgres' ? await createScratchDatabase('inbox_bench') : undefined;
   const logs: StackLogEntry[] = [];
@@ -63,8 +69,7 @@ export async function startBench(engine: Engine): Promise<Bench> {
       if (!entry.event.startsWith('realtime_')) logs.push(entry);
     },
   });
-  await stack.db.transaction((tx) => tx.exec(SEED_TABLE));
-  await stack.db.exclusive(() => stack.db.connection.clearSchemaCache());
+  await addSeedTable(stack);
   return {
     engine,
     stack,

@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import { resolveProjectDir, type StackLogEntry, startLocalStack, type TenantLimits } from 'supabase-realtime-inbox-local';
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { type Bench, type BenchUser, callFunction, clientFor, createConversation, createUsers, type Design } from './harness.ts';
+import { addSeedTable, type Bench, type BenchUser, callFunction, clientFor, createConversation, createUsers, type Design } from './harness.ts';
+import { joinInbox, joinInSlices } from './inbox-channel.ts';
 import { round } from './stats.ts';
 
 const projectRoot = resolveProjectDir();
@@ -45,18 +46,6 @@ export interface QuotaCostRow {
   limit: number;
 }
 
-const SEED_TABLE = `
-  create table if not exists public.seed_messages (
-    id uuid primary key default gen_random_uuid(),
-    chat_id uuid not null references public.conversations (id) on delete cascade,
-    user_id uuid,
-    role text not null default 'user',
-    text text not null,
-    created_at timestamptz not null default now()
-  );
-  alter table public.seed_messages enable row level security;
-  grant all on public.seed_messages to service_role;`;
-
 const ONLINE_SAMPLE = 100;
 const TICK_MS = 5000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -77,8 +66,7 @@ async function startPlanBench(plan: Plan): Promise<Bench> {
     }],
     onLog: (entry) => logs.push(entry),
   });
-  await stack.db.transaction((tx) => tx.exec(SEED_TABLE));
-  await stack.db.exclusive(() => stack.db.connection.clearSchemaCache());
+  await addSeedTable(stack);
   return { engine: 'pglite', stack, logs, realtime: { realtimeMessages: 0, realtimeDeliveries: 0 }, close: () => stack.stop() };
 }
 
@@ -197,23 +185,12 @@ async function subscribe(bench: Bench, users: BenchUser[], design: Design): Prom
   const join = async (user: BenchUser) => {
     const client = clientFor(bench, user);
     clients.push(client);
-    // The first join would otherwise go out before the token callback resolved, as anon.
-    await client.realtime.setAuth();
-    return new Promise<void>((resolve, reject) => {
-      client
-        .channel(`user-realtime:${user.id}`, { config: { private: design === 'ours' } })
-        .on('broadcast', { event: 'message-insert' }, ({ payload }) => {
-          const at = performance.now();
-          for (const listener of listeners) listener(payload.message.id, at, user.id);
-        })
-        .subscribe((status, error) => {
-          if (status === 'SUBSCRIBED') resolve();
-          else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT') reject(error ?? new Error(status));
-        });
+    await joinInbox(client, user.id, design === 'ours', (payload) => {
+      const at = performance.now();
+      for (const listener of listeners) listener(payload.message.id, at, user.id);
     });
   };
-  // Join in slices of 100 so a thousand joins do not time out queued behind each other.
-  for (let i = 0; i < users.length; i += 100) await Promise.all(users.slice(i, i + 100).map(join));
+  await joinInSlices(users, join);
   return {
     onMessage: (listener) => void listeners.push(listener),
     async close() {

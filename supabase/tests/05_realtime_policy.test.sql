@@ -3,21 +3,8 @@
 -- INSERT (write) as that role.
 begin;
 \ir fixtures/chat.psql
+\ir fixtures/realtime_probes.psql
 select plan(8);
-
-create function tests.can_read(who text, topic text, extension text default 'broadcast') returns boolean
-language plpgsql as $$
-declare
-  v_id uuid := gen_random_uuid();
-  v_seen boolean;
-begin
-  insert into realtime.messages (id, topic, extension) values (v_id, can_read.topic, can_read.extension);
-  perform tests.act_as(who), set_config('realtime.topic', can_read.topic, true);
-  select exists (select 1 from realtime.messages m where m.id = v_id) into v_seen;
-  perform set_config('role', 'none', true);
-  return v_seen;
-end
-$$;
 
 select ok(tests.can_read('alice', 'user-realtime:' || tests.id('alice')), 'alice may read her own inbox channel');
 select ok(not tests.can_read('alice', 'user-realtime:' || tests.id('bob')), 'user alice cannot read bob''s inbox channel');

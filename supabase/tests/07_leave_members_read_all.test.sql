@@ -1,35 +1,11 @@
 -- chat_leave, chat_members, chat_read_all and the chat:<chat_id> topic policies.
 begin;
 \ir fixtures/chat.psql
+\ir fixtures/realtime_probes.psql
 select plan(38);
 
 create function tests.version(chat uuid) returns bigint
 language sql stable security definer set search_path = '' as $$ select version from public.conversations where id = chat $$;
-create function tests.can_read(who text, topic text, extension text default 'broadcast') returns boolean
-language plpgsql as $$
-declare
-  v_id uuid := gen_random_uuid();
-  v_seen boolean;
-begin
-  insert into realtime.messages (id, topic, extension) values (v_id, can_read.topic, can_read.extension);
-  perform tests.act_as(who), set_config('realtime.topic', can_read.topic, true);
-  select exists (select 1 from realtime.messages m where m.id = v_id) into v_seen;
-  perform set_config('role', 'none', true);
-  return v_seen;
-end
-$$;
-create function tests.can_write(who text, topic text) returns boolean
-language plpgsql as $$
-begin
-  perform tests.act_as(who), set_config('realtime.topic', can_write.topic, true);
-  insert into realtime.messages (topic, extension, event) values (realtime.topic(), 'broadcast', 'typing');
-  perform set_config('role', 'none', true);
-  return true;
-exception when insufficient_privilege then
-  perform set_config('role', 'none', true);
-  return false;
-end
-$$;
 
 -- members
 select tests.act_as('bob');
@@ -50,9 +26,9 @@ select throws_ok(format($$select * from public.chat_members(%L)$$, tests.chat('s
 reset role;
 select ok(tests.can_read('bob', 'chat:' || tests.chat('shared')), 'a member may receive on chat:<chat_id>');
 select ok(tests.can_read('bob', 'chat:' || tests.chat('shared'), 'presence'), 'presence included');
-select ok(tests.can_write('bob', 'chat:' || tests.chat('shared')), 'and send on it');
+select ok(tests.can_write('bob', 'chat:' || tests.chat('shared'), 'broadcast', 'typing'), 'and send on it');
 select ok(not tests.can_read('eve', 'chat:' || tests.chat('shared')), 'user eve cannot receive on a conversation topic she is not in');
-select ok(not tests.can_write('eve', 'chat:' || tests.chat('shared')), 'nor send on it');
+select ok(not tests.can_write('eve', 'chat:' || tests.chat('shared'), 'broadcast', 'typing'), 'nor send on it');
 select ok(not tests.can_read('bob', 'chat:not-a-uuid'), 'a malformed topic admits nobody');
 select ok(not tests.can_read('anon', 'chat:' || tests.chat('shared')), 'anon gets nothing');
 

@@ -2,34 +2,9 @@
 -- topic policies (typing and presence).
 begin;
 \ir fixtures/chat.psql
+\ir fixtures/realtime_probes.psql
 select plan(14);
 
-create function tests.can_write(who text, topic text, extension text) returns boolean
-language plpgsql as $$
-begin
-  perform tests.act_as(who), set_config('realtime.topic', can_write.topic, true);
-  -- As Realtime's write probe: no event name, no RETURNING.
-  insert into realtime.messages (topic, extension) values (realtime.topic(), can_write.extension);
-  perform set_config('role', 'none', true);
-  return true;
-exception when insufficient_privilege then
-  perform set_config('role', 'none', true);
-  return false;
-end
-$$;
-create function tests.can_read(who text, topic text, extension text) returns boolean
-language plpgsql as $$
-declare
-  v_id uuid := gen_random_uuid();
-  v_seen boolean;
-begin
-  insert into realtime.messages (id, topic, extension) values (v_id, can_read.topic, can_read.extension);
-  perform tests.act_as(who), set_config('realtime.topic', can_read.topic, true);
-  select exists (select 1 from realtime.messages m where m.id = v_id) into v_seen;
-  perform set_config('role', 'none', true);
-  return v_seen;
-end
-$$;
 create function tests.stored(who text) returns timestamptz
 language sql stable security definer set search_path = '' as $$
   select last_seen_at from private.user_last_seen where user_id = tests.id(who)

@@ -1,31 +1,27 @@
 // The change sequence under contention: concurrent edits, deletes and sends of one conversation each
 // move conversations.version by exactly one, in commit order, so clients can treat a jump as a gap.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import postgres from 'postgres';
-import { addUser, createPostgresDb, type TestDb } from '../support/db.ts';
+import { addUser, postgresWithConnections } from '../support/db.ts';
 
 const CONNECTIONS = 6;
 const CHANGES_EACH = 60;
 
-let db: TestDb & { url: string };
-beforeAll(async () => {
-  db = await createPostgresDb();
-});
-afterAll(() => db?.close());
+const pg = postgresWithConnections();
 
 it(`${CONNECTIONS} connections × ${CHANGES_EACH} edits, deletes and sends: versions V+1..V+N, none twice, none skipped`, async () => {
-  const users = await Promise.all(Array.from({ length: CONNECTIONS }, () => addUser(db)));
+  const users = await Promise.all(Array.from({ length: CONNECTIONS }, () => addUser(pg.db)));
   const claims = (sub: string) => JSON.stringify({ sub, role: 'authenticated' });
-  const [{ id: chat }] = await db.query<{ id: string }>(
+  const [{ id: chat }] = await pg.db.query<{ id: string }>(
     `select (chat_create('busy', $1::uuid[]) -> 'conversation' ->> 'id') id
      from (select set_config('request.jwt.claims', $2, false)) s`,
     [users.slice(1), claims(users[0])],
   );
-  const [{ version: start }] = await db.query<{ version: string }>('select version from conversations where id = $1', [chat]);
+  const [{ version: start }] = await pg.db.query<{ version: string }>('select version from conversations where id = $1', [chat]);
 
   const seenByUser = await Promise.all(
     users.map(async (user) => {
-      const conn = postgres(db.url, { max: 1, onnotice: () => {} });
+      const conn = postgres(pg.db.url, { max: 1, onnotice: () => {} });
       const seen: number[] = [];
       const as = <T>(query: (tx: postgres.TransactionSql) => Promise<T>) =>
         conn.begin(async (tx) => {
@@ -53,7 +49,7 @@ it(`${CONNECTIONS} connections × ${CHANGES_EACH} edits, deletes and sends: vers
     }),
   );
 
-  const [{ version: end, sends }] = await db.query<{ version: string; sends: number }>(
+  const [{ version: end, sends }] = await pg.db.query<{ version: string; sends: number }>(
     'select c.version, (select count(*)::int from messages m where m.chat_id = c.id) sends from conversations c where c.id = $1',
     [chat],
   );
@@ -63,7 +59,7 @@ it(`${CONNECTIONS} connections × ${CHANGES_EACH} edits, deletes and sends: vers
   expect(new Set(changeVersions).size).toBe(changeVersions.length);
   for (const seen of seenByUser) expect(seen).toEqual([...seen].sort((a, b) => a - b));
   // Each changed message carries the version of its last change, so chat_changes returns it once.
-  const stamped = await db.query<{ version: string }>(
+  const stamped = await pg.db.query<{ version: string }>(
     'select version from messages where chat_id = $1 and version is not null order by version',
     [chat],
   );

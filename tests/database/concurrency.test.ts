@@ -1,20 +1,16 @@
 // Gap-free numbering under contention: numbers are taken under the conversation row's lock.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import postgres from 'postgres';
-import { addUser, createPostgresDb, type TestDb } from '../support/db.ts';
+import { addUser, postgresWithConnections } from '../support/db.ts';
 
 const CONNECTIONS = 8;
 const SENDS_EACH = 500;
 
-let db: TestDb & { url: string };
-beforeAll(async () => {
-  db = await createPostgresDb();
-});
-afterAll(() => db?.close());
+const pg = postgresWithConnections();
 
 it(`${CONNECTIONS} connections × ${SENDS_EACH} sends into one conversation number 1..N with no gap or duplicate`, async () => {
-  const senders = await Promise.all(Array.from({ length: CONNECTIONS }, () => addUser(db)));
-  const [{ id: chat }] = await db.query<{ id: string }>(
+  const senders = await Promise.all(Array.from({ length: CONNECTIONS }, () => addUser(pg.db)));
+  const [{ id: chat }] = await pg.db.query<{ id: string }>(
     `select (chat_create('load', $1::uuid[]) -> 'conversation' ->> 'id') id
      from (select set_config('request.jwt.claims', json_build_object('sub', $2::text, 'role', 'authenticated')::text, false)) s`,
     [senders.slice(1), senders[0]],
@@ -22,7 +18,7 @@ it(`${CONNECTIONS} connections × ${SENDS_EACH} sends into one conversation numb
 
   const numbersBySender = await Promise.all(
     senders.map(async (sender) => {
-      const conn = postgres(db.url, { max: 1, onnotice: () => {} });
+      const conn = postgres(pg.db.url, { max: 1, onnotice: () => {} });
       const seen: number[] = [];
       try {
         for (let i = 0; i < SENDS_EACH; i++) {
@@ -42,7 +38,7 @@ it(`${CONNECTIONS} connections × ${SENDS_EACH} sends into one conversation numb
   );
 
   const total = CONNECTIONS * SENDS_EACH;
-  const rows = await db.query<{ message_number: number }>(
+  const rows = await pg.db.query<{ message_number: number }>(
     'select message_number from messages where chat_id = $1 order by message_number',
     [chat],
   );
@@ -50,7 +46,7 @@ it(`${CONNECTIONS} connections × ${SENDS_EACH} sends into one conversation numb
   for (const seen of numbersBySender) {
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
   }
-  const [conv] = await db.query<{ last_message_number: number }>(
+  const [conv] = await pg.db.query<{ last_message_number: number }>(
     'select last_message_number from conversations where id = $1',
     [chat],
   );

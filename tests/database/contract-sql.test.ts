@@ -3,10 +3,10 @@
 // every code point and at each boundary.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isBlank, LIMITS, metaProblem, WHITESPACE } from 'supabase-realtime-inbox-contract';
 import { resolveProjectDir } from 'supabase-realtime-inbox-local';
-import { createPgliteDb, createPostgresDb, type TestDb } from '../support/db.ts';
+import { ENGINES, freshDb } from '../support/db.ts';
 import { metaOfBytes, nested, withKeys } from '../support/hostile-inputs.ts';
 
 it('the migration spells whitespace with the contract’s class', () => {
@@ -17,18 +17,11 @@ it('the migration spells whitespace with the contract’s class', () => {
 /** Numbers JSON.stringify writes in every notation: integers, fractions, exponents both ways. */
 const numbers = Array.from({ length: 300 }, (_, i) => (i % 2 ? -1 : 1) * (i * 1.25) * 10 ** ((i % 60) - 30));
 
-describe.each([
-  ['postgres', createPostgresDb],
-  ['pglite', createPgliteDb],
-] as const)('SQL and zod agree on %s', (_engine, createDb) => {
-  let db: TestDb;
-  beforeAll(async () => {
-    db = await createDb();
-  }, 60_000);
-  afterAll(() => db?.close());
+describe.each(ENGINES)('SQL and zod agree on %s', (_engine, createDb) => {
+  const fresh = freshDb(createDb);
 
   it('on which characters are whitespace, for every code point', async () => {
-    const rows = await db.query<{ cp: number }>(
+    const rows = await fresh.db.query<{ cp: number }>(
       `select cp from generate_series(1, 1114111) cp
        where (cp < 55296 or cp > 57343) and private.is_blank(chr(cp)) order by cp`,
     );
@@ -45,7 +38,7 @@ describe.each([
   it('on how long a number is in JSON', async () => {
     const numbers = [0, -0, 1, -1, 1.5, 100, 1e15, 1e20, 1e21, 1e-6, 1e-7, 1.5e-7, 0.1 + 0.2, -2.5e300, 123456789012345680000,
       Number.MAX_VALUE, Number.MIN_VALUE, 2.2250738585072014e-308, 1 / 3, 4.35, 0.000123];
-    const rows = await db.query<{ l: number }>(
+    const rows = await fresh.db.query<{ l: number }>(
       'select private.js_number_length(x) l from unnest($1::numeric[]) with ordinality t(x, i) order by i',
       [numbers.map((n) => JSON.stringify(n))],
     );
@@ -72,7 +65,7 @@ describe.each([
   ];
 
   it.each(metas)('on meta: %s', async (_name, meta) => {
-    const [{ p }] = await db.query<{ p: string | null }>('select private.meta_problem($1::text::jsonb) p', [JSON.stringify(meta)]);
+    const [{ p }] = await fresh.db.query<{ p: string | null }>('select private.meta_problem($1::text::jsonb) p', [JSON.stringify(meta)]);
     expect(p).toBe(metaProblem(meta));
   });
 

@@ -1,11 +1,10 @@
 // Issue 10, bug 1: a conversation's times follow its numbers, and summaries carry the server state
 // that versions them. Interleavings need real concurrent transactions: Postgres only (PGlite runs
 // one transaction at a time, which is why tests on it never saw the inversion).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import postgres from 'postgres';
+import { describe, expect, it } from 'vitest';
 import { ConversationSummary } from 'supabase-realtime-inbox-contract';
 import { emptyInbox, inboxCheckpoint, reduce } from 'supabase-realtime-inbox/internal';
-import { addUser, createPgliteDb, createPostgresDb, user, type TestDb } from '../support/db.ts';
+import { addUser, ENGINES, freshDb, postgresWithConnections, user, type TestDb } from '../support/db.ts';
 
 const claims = (sub: string) => JSON.stringify({ sub, role: 'authenticated' });
 
@@ -26,24 +25,12 @@ async function inversions(db: TestDb, chatId: string): Promise<number> {
 }
 
 describe('times under concurrency (Postgres)', () => {
-  let db: TestDb & { url: string };
-  let conns: postgres.Sql[] = [];
-  beforeAll(async () => {
-    db = await createPostgresDb();
-  }, 60_000);
-  afterAll(async () => {
-    await Promise.all(conns.map((c) => c.end()));
-    await db?.close();
-  });
-  const connect = () => {
-    const conn = postgres(db.url, { max: 1, onnotice: () => {} });
-    conns.push(conn);
-    return conn;
-  };
+  const pg = postgresWithConnections();
+  const connect = pg.connect;
 
   it('a send whose transaction started first but locked second is later in time, as in number', async () => {
-    const [alice, bob] = [await addUser(db), await addUser(db)];
-    const chat = await newChat(db, alice, [bob]);
+    const [alice, bob] = [await addUser(pg.db), await addUser(pg.db)];
+    const chat = await newChat(pg.db, alice, [bob]);
     const [early, late] = [connect(), connect()];
     let releaseEarly!: () => void;
     const earlyMayGo = new Promise<void>((resolve) => (releaseEarly = resolve));
@@ -66,7 +53,7 @@ describe('times under concurrency (Postgres)', () => {
     releaseEarly();
     await earlySend;
 
-    const rows = await db.query<{ message_number: number; text: string }>(
+    const rows = await pg.db.query<{ message_number: number; text: string }>(
       'select message_number, text from messages where chat_id = $1 order by created_at, message_number',
       [chat],
     );
@@ -74,8 +61,8 @@ describe('times under concurrency (Postgres)', () => {
       [1, 'committed first'],
       [2, 'started first'],
     ]);
-    expect(await inversions(db, chat)).toBe(0);
-    const [conv] = await db.query<{ behind: boolean }>(
+    expect(await inversions(pg.db, chat)).toBe(0);
+    const [conv] = await pg.db.query<{ behind: boolean }>(
       `select c.updated_at = (select max(created_at) from messages m where m.chat_id = c.id) behind
        from conversations c where c.id = $1`,
       [chat],
@@ -84,8 +71,8 @@ describe('times under concurrency (Postgres)', () => {
   });
 
   it('bursts of 8 concurrent senders into one conversation: created_at strictly ascends with message_number', async () => {
-    const senders = await Promise.all(Array.from({ length: 8 }, () => addUser(db)));
-    const chat = await newChat(db, senders[0], senders.slice(1));
+    const senders = await Promise.all(Array.from({ length: 8 }, () => addUser(pg.db)));
+    const chat = await newChat(pg.db, senders[0], senders.slice(1));
     await Promise.all(
       senders.map(async (sender) => {
         const conn = connect();
@@ -99,35 +86,28 @@ describe('times under concurrency (Postgres)', () => {
         }
       }),
     );
-    const [{ n }] = await db.query<{ n: number }>('select count(*)::int n from messages where chat_id = $1', [chat]);
+    const [{ n }] = await pg.db.query<{ n: number }>('select count(*)::int n from messages where chat_id = $1', [chat]);
     expect(n).toBe(8 * 66);
-    expect(await inversions(db, chat)).toBe(0);
+    expect(await inversions(pg.db, chat)).toBe(0);
   }, 120_000);
 });
 
-describe.each([
-  ['postgres', createPostgresDb],
-  ['pglite', createPgliteDb],
-] as const)('summary versions on %s', (_engine, createDb) => {
-  let db: TestDb;
-  beforeAll(async () => {
-    db = await createDb();
-  }, 60_000);
-  afterAll(() => db?.close());
+describe.each(ENGINES)('summary versions on %s', (_engine, createDb) => {
+  const fresh = freshDb(createDb);
 
   type Summary = { version: number; last_message_number: number; unread_count: number; last_read_message_number: number; updated_at: string };
-  const inbox = (as: string) => db.as(user(as), async (q) => (await q<{ s: Summary & { id: string } }>('select chat_inbox() s')).map((r) => r.s));
+  const inbox = (as: string) => fresh.db.as(user(as), async (q) => (await q<{ s: Summary & { id: string } }>('select chat_inbox() s')).map((r) => r.s));
 
   it('every change of a conversation raises its version; summaries carry it and the reader’s own read mark', async () => {
-    const [alice, bob] = [await addUser(db), await addUser(db)];
-    const chat = await newChat(db, alice, [bob]);
+    const [alice, bob] = [await addUser(fresh.db), await addUser(fresh.db)];
+    const chat = await newChat(fresh.db, alice, [bob]);
     const [created] = await inbox(bob);
-    const sent = await db.as(user(alice), async (q) =>
+    const sent = await fresh.db.as(user(alice), async (q) =>
       (await q<{ r: { conversation: Summary } }>(`select chat_send($1, '[{"text":"a"},{"text":"b"}]') r`, [chat]))[0].r);
     expect(sent.conversation.version).toBeGreaterThan(created.version);
     const [afterSend] = await inbox(bob);
     expect(afterSend).toMatchObject({ version: sent.conversation.version, last_message_number: 2, last_read_message_number: 0, unread_count: 2 });
-    const read = await db.as(user(bob), async (q) =>
+    const read = await fresh.db.as(user(bob), async (q) =>
       (await q<{ r: { last_read_message_number: number; conversation: Summary } }>('select chat_read($1, 1) r', [chat]))[0].r);
     expect(read).toMatchObject({ last_read_message_number: 1, conversation: { version: afterSend.version } });
     expect((await inbox(bob))[0]).toMatchObject({ last_read_message_number: 1, unread_count: 1 });
@@ -135,8 +115,8 @@ describe.each([
   });
 
   it('chat_inbox_checkpoint equals the checkpoint a client computes from chat_inbox, and moves with every change', async () => {
-    const [alice, bob, carol] = [await addUser(db), await addUser(db), await addUser(db)];
-    const checkpoint = () => db.as(user(bob), async (q) => (await q<{ c: unknown }>('select chat_inbox_checkpoint() c'))[0].c);
+    const [alice, bob, carol] = [await addUser(fresh.db), await addUser(fresh.db), await addUser(fresh.db)];
+    const checkpoint = () => fresh.db.as(user(bob), async (q) => (await q<{ c: unknown }>('select chat_inbox_checkpoint() c'))[0].c);
     const client = async () => {
       const summaries = (await inbox(bob)).map((s) => ConversationSummary.parse(s));
       return inboxCheckpoint(reduce(emptyInbox, { type: 'inbox-received', conversations: summaries, heldBefore: {} }));
@@ -149,27 +129,27 @@ describe.each([
       seen.push(server);
     };
     await step();
-    const chat = await newChat(db, alice, [bob]);
+    const chat = await newChat(fresh.db, alice, [bob]);
     await step();
-    await db.as(user(alice), (q) => q(`select chat_send($1, '[{"text":"a"}]')`, [chat]));
+    await fresh.db.as(user(alice), (q) => q(`select chat_send($1, '[{"text":"a"}]')`, [chat]));
     await step();
-    await db.as(user(bob), (q) => q('select chat_read($1)', [chat]));
+    await fresh.db.as(user(bob), (q) => q('select chat_read($1)', [chat]));
     await step();
-    const open = await newChat(db, carol, []);
-    await db.query('update conversations set is_public = true where id = $1', [open]);
-    await db.as(user(bob), (q) => q('select chat_join($1)', [open]));
+    const open = await newChat(fresh.db, carol, []);
+    await fresh.db.query('update conversations set is_public = true where id = $1', [open]);
+    await fresh.db.as(user(bob), (q) => q('select chat_join($1)', [open]));
     await step();
-    await db.as(user(carol), (q) => q(`select chat_send($1, '[{"text":"b"}]')`, [open]));
+    await fresh.db.as(user(carol), (q) => q(`select chat_send($1, '[{"text":"b"}]')`, [open]));
     await step();
-    await db.query('delete from conversations_participants where conversation_id = $1 and user_id = $2', [chat, bob]);
+    await fresh.db.query('delete from conversations_participants where conversation_id = $1 and user_id = $2', [chat, bob]);
     await step();
   });
 
   it('chat_inbox orders by microseconds, then id', async () => {
-    const owner = await addUser(db);
-    const ids = [await newChat(db, owner, []), await newChat(db, owner, []), await newChat(db, owner, [])];
-    await db.query(`update conversations set updated_at = '2026-12-01 10:00:00.000500+00' where id = any($1::uuid[])`, [ids]);
-    await db.query(`update conversations set updated_at = '2026-12-01 10:00:00.000900+00' where id = $1`, [ids[2]]);
+    const owner = await addUser(fresh.db);
+    const ids = [await newChat(fresh.db, owner, []), await newChat(fresh.db, owner, []), await newChat(fresh.db, owner, [])];
+    await fresh.db.query(`update conversations set updated_at = '2026-12-01 10:00:00.000500+00' where id = any($1::uuid[])`, [ids]);
+    await fresh.db.query(`update conversations set updated_at = '2026-12-01 10:00:00.000900+00' where id = $1`, [ids[2]]);
     const order = (await inbox(owner)).map((s) => s.id);
     expect(order).toEqual([ids[2], ...[ids[0], ids[1]].sort()]);
   });

@@ -21,7 +21,7 @@ import {
   type InboxEvent,
   listenToInbox,
   newClient,
-  signUp,
+  signUpListening,
   startLocalTarget,
   type Target,
   type TestUser,
@@ -77,13 +77,7 @@ describe.each(['pglite', 'postgres'] as const)('issue 13 features on %s', (engin
 
   beforeAll(async () => {
     target = await startLocalTarget({ engine });
-    [alice, bob, carol, eve] = await Promise.all(['alice', 'bob', 'carol', 'eve'].map((n) => signUp(target, n)));
-    inbox = {
-      alice: await listenToInbox(alice),
-      bob: await listenToInbox(bob),
-      carol: await listenToInbox(carol),
-      eve: await listenToInbox(eve),
-    };
+    ({ users: { alice, bob, carol, eve }, inbox } = await signUpListening(target, ['alice', 'bob', 'carol', 'eve']));
   }, 120_000);
 
   afterAll(async () => {

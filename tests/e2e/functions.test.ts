@@ -10,6 +10,7 @@ import {
   listenToInbox,
   newClient,
   signUp,
+  signUpListening,
   startLocalTarget,
   startTarget,
   type Target,
@@ -37,13 +38,7 @@ const isMessage = (chatId: string, text: string) => (e: { event: string; payload
 
 beforeAll(async () => {
   target = await startTarget();
-  [alice, bob, carol, eve] = await Promise.all(['alice', 'bob', 'carol', 'eve'].map((n) => signUp(target, n)));
-  inbox = {
-    alice: await listenToInbox(alice),
-    bob: await listenToInbox(bob),
-    carol: await listenToInbox(carol),
-    eve: await listenToInbox(eve),
-  };
+  ({ users: { alice, bob, carol, eve }, inbox } = await signUpListening(target, ['alice', 'bob', 'carol', 'eve']));
 }, 120_000);
 
 afterAll(async () => {

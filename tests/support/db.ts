@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
+import { afterAll, beforeAll } from 'vitest';
 import { applySchema, createScratchDatabase } from 'supabase-realtime-inbox-local';
 
 /** Claims as PostgREST would set them for a request. */
@@ -43,6 +44,33 @@ export async function createPostgresDb(): Promise<TestDb & { url: string; sql: p
   };
 }
 
+/**
+ * For tests that need real concurrent transactions: registers, in the enclosing file or describe
+ * block, a scratch Postgres database created before its tests (`db`), and `connect()` for extra
+ * single-connection clients to it. After its tests the connections are ended and the database closed.
+ */
+export function postgresWithConnections() {
+  let db: TestDb & { url: string; sql: postgres.Sql };
+  const conns: postgres.Sql[] = [];
+  beforeAll(async () => {
+    db = await createPostgresDb();
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(conns.map((c) => c.end()));
+    await db?.close();
+  });
+  return {
+    get db() {
+      return db;
+    },
+    connect() {
+      const conn = postgres(db.url, { max: 1, onnotice: () => {} });
+      conns.push(conn);
+      return conn;
+    },
+  };
+}
+
 export async function createPgliteDb(): Promise<TestDb & { pg: PGlite }> {
   const pg = await PGlite.create();
   await applySchema((text) => pg.exec(text));
@@ -58,6 +86,26 @@ export async function createPgliteDb(): Promise<TestDb & { pg: PGlite }> {
         return fn(run(tx));
       }),
     close: () => pg.close(),
+  };
+}
+
+/** Both engines, for describe.each: a name, and how to create a fresh database on it. */
+export const ENGINES = [
+  ['postgres', createPostgresDb],
+  ['pglite', createPgliteDb],
+] as const;
+
+/** Registers, in the enclosing describe block, a database made by `create` before its tests and closed after. */
+export function freshDb(create: () => Promise<TestDb>): { readonly db: TestDb } {
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await create();
+  }, 60_000);
+  afterAll(() => db?.close());
+  return {
+    get db() {
+      return db;
+    },
   };
 }
 

@@ -125,6 +125,21 @@ export async function listenToInbox(user: TestUser) {
   };
 }
 
+/**
+ * Signs up one user per name, all at once, then subscribes each to their inbox channel in turn
+ * (in the order given), as the end-to-end suites set up their cast.
+ */
+export async function signUpListening<Name extends string>(
+  target: Target,
+  names: readonly Name[],
+): Promise<{ users: Record<Name, TestUser>; inbox: Record<Name, Awaited<ReturnType<typeof listenToInbox>>> }> {
+  const signedUp = await Promise.all(names.map((name) => signUp(target, name)));
+  const users = Object.fromEntries(names.map((name, i) => [name, signedUp[i]])) as Record<Name, TestUser>;
+  const inbox = {} as Record<Name, Awaited<ReturnType<typeof listenToInbox>>>;
+  for (const name of names) inbox[name] = await listenToInbox(users[name]);
+  return { users, inbox };
+}
+
 /** Calls a function over plain HTTP, as any frontend or server would. */
 export async function callFunction(
   target: Target,

@@ -2,7 +2,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Caller } from '../_shared/caller.ts';
 import { messageChangeEvents, readAllEvents } from '../_shared/events.ts';
-import { HttpError } from '../_shared/http.ts';
 import {
   CHANGE_EVENT,
   ChangeEventPayloads,
@@ -14,22 +13,13 @@ import { chatDelete } from '../chat-delete/handler.ts';
 import { chatEdit } from '../chat-edit/handler.ts';
 import { chatLeave } from '../chat-leave/handler.ts';
 import { chatReadOrAll } from '../chat-read/read-all.ts';
+import { refusal } from './refusal.ts';
 
 const user: Caller = { kind: 'user', token: 'a.b.c' };
 const chat_id = '6f1c1a3e-8a0e-4d39-9f3a-2b7a1f0c9d11';
 const message_id = '00000000-0000-4000-a000-000000000001';
 const alice = '00000000-0000-4000-a000-00000000000a';
 const bob = '00000000-0000-4000-a000-00000000000b';
-
-function refusal(fn: () => unknown): HttpError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof HttpError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('bodies', () => {
   it('accept what the contract allows', () => {

@@ -1,26 +1,16 @@
 // Hostile and bad bodies are refused before anything touches the database.
 import { describe, expect, it } from 'vitest';
 import type { Caller } from '../_shared/caller.ts';
-import { HttpError } from '../_shared/http.ts';
 import { LIMITS } from '../_shared/contract/index.ts';
 import { chatCreate } from '../chat-create/handler.ts';
 import { chatJoin } from '../chat-join/handler.ts';
 import { chatRead } from '../chat-read/handler.ts';
 import { chatSend } from '../chat-send/handler.ts';
+import { refusal } from './refusal.ts';
 
 const user: Caller = { kind: 'user', token: 'a.b.c' };
 const server: Caller = { kind: 'server' };
 const chat_id = '6f1c1a3e-8a0e-4d39-9f3a-2b7a1f0c9d11';
-
-function refusal(fn: () => unknown): HttpError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof HttpError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('chat-send bodies', () => {
   it('accepts a single message and a batch', () => {

@@ -1,8 +1,7 @@
 // Wire-level behaviour: both serializers, heartbeats, join/leave semantics, and hostile frames,
 // driven with raw `ws` sockets alongside real supabase-js clients.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser } from '../../../../tests/support/db.ts';
-import { createInboxDb, keys, mintJwt, sleep, startRealtimeHarness, waitFor, type RealtimeHarness } from '../support/realtime-harness.ts';
+import { keys, mintJwt, sleep, startInboxHarness, startRealtimeHarness, waitFor, type RealtimeHarness } from '../support/realtime-harness.ts';
 import { clientDecode, clientEncode } from '../support/realtime-frames.ts';
 import { RawClient } from '../support/realtime-raw-client.ts';
 
@@ -12,7 +11,7 @@ const freshTopic = () => `room-${process.pid}-${++topicCounter}`;
 
 describe('realtime wire protocol', () => {
   let harness: RealtimeHarness;
-  let closeDb: () => Promise<void>;
+  let closeAll: () => Promise<void>;
   let alice: string;
   const raws: RawClient[] = [];
 
@@ -25,15 +24,11 @@ describe('realtime wire protocol', () => {
     harness.post('/realtime/v1/api/broadcast', { messages: [{ topic, event, payload, private: isPrivate }] }, { apikey: keys.secret });
 
   beforeAll(async () => {
-    const { db, policy } = await createInboxDb();
-    closeDb = () => db.close();
-    alice = await addUser(db);
-    harness = await startRealtimeHarness({ policy });
+    ({ harness, alice, close: closeAll } = await startInboxHarness());
   });
   afterAll(async () => {
     await Promise.all(raws.map((r) => r.close()));
-    await harness?.close();
-    await closeDb?.();
+    await closeAll?.();
   });
 
   it('speaks vsn 1.0.0 objects when the client asks for no vsn', async () => {

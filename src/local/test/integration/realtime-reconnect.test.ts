@@ -1,22 +1,17 @@
 // A server restart on the same port: real supabase-js clients reconnect and rejoin on their own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser } from '../../../../tests/support/db.ts';
-import { createInboxDb, keys, mintJwt, startRealtimeHarness, waitFor, type RealtimeHarness } from '../support/realtime-harness.ts';
+import { keys, mintJwt, startInboxHarness, waitFor, type RealtimeHarness } from '../support/realtime-harness.ts';
 
 describe('realtime restart', () => {
   let harness: RealtimeHarness;
-  let closeDb: () => Promise<void>;
+  let closeAll: () => Promise<void>;
   let alice: string;
 
   beforeAll(async () => {
-    const { db, policy } = await createInboxDb();
-    closeDb = () => db.close();
-    alice = await addUser(db);
-    harness = await startRealtimeHarness({ policy });
+    ({ harness, alice, close: closeAll } = await startInboxHarness());
   });
   afterAll(async () => {
-    await harness?.close();
-    await closeDb?.();
+    await closeAll?.();
   });
 
   it('lets clients rejoin private and public channels after close() and a restart', async () => {

@@ -2,9 +2,8 @@
 // endpoint behind httpSend, and what reaches subscribers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectPreflightAllowed } from '../../../../tests/support/cors.ts';
-import { addUser } from '../../../../tests/support/db.ts';
 import { clientDecode } from '../support/realtime-frames.ts';
-import { createInboxDb, keys, mintJwt, sleep, startRealtimeHarness, waitFor, type RealtimeHarness } from '../support/realtime-harness.ts';
+import { keys, mintJwt, sleep, startInboxHarness, waitFor, type RealtimeHarness } from '../support/realtime-harness.ts';
 import { RawClient } from '../support/realtime-raw-client.ts';
 
 const BATCH = '/realtime/v1/api/broadcast';
@@ -12,22 +11,18 @@ const QUIET_MS = 400;
 
 describe('realtime REST broadcast API', () => {
   let harness: RealtimeHarness;
-  let closeDb: () => Promise<void>;
+  let closeAll: () => Promise<void>;
   let alice: string;
   let aliceJwt: string;
   const raws: RawClient[] = [];
 
   beforeAll(async () => {
-    const { db, policy } = await createInboxDb();
-    closeDb = () => db.close();
-    alice = await addUser(db);
+    ({ harness, alice, close: closeAll } = await startInboxHarness());
     aliceJwt = await mintJwt(alice);
-    harness = await startRealtimeHarness({ policy });
   });
   afterAll(async () => {
     await Promise.all(raws.map((r) => r.close()));
-    await harness?.close();
-    await closeDb?.();
+    await closeAll?.();
   });
 
   const ok = { messages: [{ topic: 'rest-room', event: 'e', payload: {} }] };

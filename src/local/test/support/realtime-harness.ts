@@ -15,7 +15,7 @@ import {
 } from '../../realtime/index.ts';
 import { createTokenResolver } from '../../auth/tokens.ts';
 import { pgliteWithRollback } from '../../database.ts';
-import { createPgliteDb, type TestDb } from '../../../../tests/support/db.ts';
+import { addUser, createPgliteDb, type TestDb } from '../../../../tests/support/db.ts';
 import { signJwt } from '../../../../tests/support/jwt.ts';
 
 export { waitFor } from '../../../../tests/support/wait.ts';
@@ -228,4 +228,27 @@ function closeHttp(server: http.Server): Promise<void> {
     server.close(() => resolve());
     server.closeAllConnections();
   });
+}
+
+/**
+ * An inbox database with one user (`alice`), and a harness whose channel checks are the database
+ * policy over it. close() stops the harness, then closes the database.
+ */
+export async function startInboxHarness(): Promise<{ harness: RealtimeHarness; alice: string; close(): Promise<void> }> {
+  const { db, policy } = await createInboxDb();
+  try {
+    const alice = await addUser(db);
+    const harness = await startRealtimeHarness({ policy });
+    return {
+      harness,
+      alice,
+      close: async () => {
+        await harness.close();
+        await db.close();
+      },
+    };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
 }
