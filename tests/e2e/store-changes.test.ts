@@ -4,9 +4,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InboxStore, isOptimistic, type InboxState } from 'supabase-realtime-inbox/client';
 import { inboxMismatches, serverInbox } from '../support/inbox-check.ts';
-import { signIn, signUp, startLocalTarget, type Target, type TestUser, waitFor } from '../support/stack.ts';
+import { signIn, signUp, startLocalTarget, type TestUser, waitFor } from '../support/stack.ts';
 
-let target: Target & { stop(): Promise<void> };
 const stores: InboxStore[] = [];
 
 async function startStore(user: TestUser): Promise<InboxStore> {
@@ -37,15 +36,18 @@ function view(state: InboxState) {
   };
 }
 
-beforeAll(async () => {
-  target = await startLocalTarget({ engine: 'pglite' });
-}, 120_000);
 afterEach(() => {
   for (const store of stores.splice(0)) store.stop();
 });
-afterAll(() => target?.stop());
 
-describe('InboxStore edits, deletes, leaves and read-all (issue 13)', () => {
+// Both engines: on Postgres the functions' transactions interleave, on PGlite they run one at a time.
+describe.each(['pglite', 'postgres'] as const)('InboxStore edits, deletes, leaves and read-all on %s (issue 13)', (engine) => {
+  let target: Awaited<ReturnType<typeof startLocalTarget>>;
+  beforeAll(async () => {
+    target = await startLocalTarget({ engine });
+  }, 120_000);
+  afterAll(() => target?.stop());
+
   it('an edit and a delete by the author show live in the other member’s store, last message included', async () => {
     const [alice, bob] = await Promise.all([signUp(target, 'alice'), signUp(target, 'bob')]);
     const [aliceStore, bobStore] = await Promise.all([startStore(alice), startStore(bob)]);
