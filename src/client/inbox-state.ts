@@ -233,6 +233,8 @@ function receiveReads(state: InboxState, reads: readonly { chat_id: string; last
 /** A chat_changes answer merged: new messages added, changed ones replaced when newer, synced to its version. */
 function receiveChanges(state: InboxState, changes: Changes): InboxState {
   const chatId = changes.chat_id;
+  // Read only for conversations held: one gone meanwhile was left or removed, and must not come back.
+  if (!(chatId in state.summaries)) return state;
   let next = receiveSummaries(state, [changes.conversation]);
   const held = next.messages[chatId] ?? [];
   const count = storedCount(held);

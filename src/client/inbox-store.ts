@@ -401,7 +401,7 @@ export class InboxStore {
       );
       this.dispatch({ type: 'changes-received', changes: answer });
       const next = changesFrom(this.state, chatId);
-      // Nothing moved: the server has nothing more to give (or a newer summary came meanwhile); do not spin.
+      // Nothing moved: the server has nothing more to give. Do not spin; the next checkpoint asks again.
       if (next && next.afterNumber === afterNumber && next.afterVersion === afterVersion) return;
       from = next;
     }

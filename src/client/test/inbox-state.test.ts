@@ -596,11 +596,16 @@ describe('edits, deletes and read-all (issue 13)', () => {
     expect(reduce(state, read)).toBe(state);
   });
 
-  it('leaving drops the conversation, its messages and its sync marker', () => {
+  it('leaving drops the conversation, its messages and its sync marker; a chat_changes answer late for it is ignored', () => {
     const state = reduce(loaded, { type: 'conversation-left', chatId: CHAT });
     expect(state.conversations).toEqual([]);
     expect(state.messages[CHAT]).toBeUndefined();
     expect(state.synced[CHAT]).toBeUndefined();
+    const late = reduce(state, {
+      type: 'changes-received',
+      changes: { chat_id: CHAT, version: 4, conversation: loaded.summaries[CHAT]!, messages: [message(4)], changed: [], complete: true },
+    });
+    expect(late).toBe(state);
   });
 
   it('a conversation-update that skips a version reports the conversation for chat_changes; the next one does not', () => {
