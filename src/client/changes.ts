@@ -1,6 +1,6 @@
 // Issue 13 on the client: edit, delete, leave, mark all read, the member list and catch-up by version,
-// as plain functions over supabase-js, each answer validated with the shared schemas. InboxStore can
-// wrap them once its reducer handles the CHANGE_EVENT events (see changeGap and applyChanges).
+// as plain functions over supabase-js, each answer validated with the shared schemas. InboxStore wraps
+// them, and its reducer uses changeGap and applyChanges for the CHANGE_EVENT events and catch-up.
 import { z } from 'zod';
 import {
   Changes,

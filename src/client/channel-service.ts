@@ -3,10 +3,10 @@
 // the channel when realtime-js gives up on it, and hands validated events to its listeners. What to do
 // after a (re)subscribe, such as catching up, belongs to whoever holds state: see `onStatus`.
 import { REALTIME_SUBSCRIBE_STATES, type RealtimeChannel } from '@supabase/supabase-js';
-import { EVENT, inboxTopic, type InboxEventName } from 'supabase-realtime-inbox-contract';
+import { CHANGE_EVENT, EVENT, inboxTopic } from 'supabase-realtime-inbox-contract';
 import type { SupabaseLike } from './api.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
-import { parseInboxEvent, type InboxEvent, type InboxEventMap, type InvalidEvent } from './events.ts';
+import { parseInboxEvent, type InboxEvent, type InboxEventMap, type InboxEventName, type InvalidEvent } from './events.ts';
 import { watchPageVisibility } from './visibility.ts';
 
 /**
@@ -140,7 +140,7 @@ export class UnifiedChannelService {
       return this.close(new Error(`${topic} is already open on this supabase client: share one UnifiedChannelService`));
     }
     const channel = this.supabase.channel(topic, { config: { private: true } });
-    for (const name of Object.values(EVENT)) {
+    for (const name of [...Object.values(EVENT), ...Object.values(CHANGE_EVENT)]) {
       channel.on('broadcast', { event: name }, (message) => this.deliver(name, message.payload));
     }
     this.channel = channel;

@@ -1,10 +1,20 @@
 // Validation of what arrives on the inbox channel. Broadcasts are only as trustworthy as the code
 // that sent them, so every payload goes through the shared wire schemas before the app sees it.
 import type { z } from 'zod';
-import { EventPayloads, type InboxEventName } from 'supabase-realtime-inbox-contract';
+import {
+  ChangeEventPayloads,
+  EventPayloads,
+  type ChangeEventName,
+  type InboxEventName as ContractEventName,
+} from 'supabase-realtime-inbox-contract';
+
+/** Every event the inbox channel carries: the contract's EVENT and CHANGE_EVENT names. */
+export type InboxEventName = ContractEventName | ChangeEventName;
+
+const payloads = { ...EventPayloads, ...ChangeEventPayloads };
 
 /** Payload type of each inbox event, as the schemas define it. */
-export type InboxEventMap = { [K in InboxEventName]: z.output<(typeof EventPayloads)[K]> };
+export type InboxEventMap = { [K in InboxEventName]: z.output<(typeof payloads)[K]> };
 
 /** A validated event: its name and its payload. */
 export type InboxEvent = { [K in InboxEventName]: { name: K; payload: InboxEventMap[K] } }[InboxEventName];
@@ -20,7 +30,7 @@ export type ParsedEvent = { ok: true; event: InboxEvent } | { ok: false; invalid
 
 /** Checks a broadcast payload against its event's schema. Never throws. */
 export function parseInboxEvent(name: InboxEventName, payload: unknown): ParsedEvent {
-  const result = EventPayloads[name].safeParse(payload);
+  const result = payloads[name].safeParse(payload);
   return result.success
     ? { ok: true, event: { name, payload: result.data } as InboxEvent }
     : { ok: false, invalid: { name, payload, error: result.error } };

@@ -10,7 +10,8 @@
 // merged on both, so any newer server state wins whatever order summaries arrive in, and what the
 // client derives locally (a newer message, a read not yet confirmed) sits on top of the server's
 // summary instead of replacing it.
-import type { ConversationSummary, InboxCheckpoint, Message } from 'supabase-realtime-inbox-contract';
+import type { Changes, ConversationSummary, InboxCheckpoint, Message } from 'supabase-realtime-inbox-contract';
+import { applyChanges, changeGap } from './changes.ts';
 import type { InboxEvent } from './events.ts';
 
 /** A message the user sent that the server has not stored yet, or refused. */
@@ -37,6 +38,12 @@ export interface InboxState {
   readonly summaries: Readonly<Record<string, ConversationSummary>>;
   /** Read marks set here that the server has not confirmed yet. */
   readonly pendingReads: Readonly<Record<string, number>>;
+  /**
+   * Per conversation with messages held: the conversation version up to which every edit and delete
+   * of them is applied. Summaries alone cannot say this: a chat_inbox read brings a newer version
+   * without the edits, which only chat_changes after this version brings.
+   */
+  readonly synced: Readonly<Record<string, number>>;
 }
 
 export type InboxAction =
@@ -49,8 +56,19 @@ export type InboxAction =
    * summary changed after `heldBefore` (the state's `summaries` when the read started): those are newer than the read.
    */
   | { type: 'inbox-received'; conversations: readonly ConversationSummary[]; heldBefore: InboxState['summaries'] }
-  /** Stored messages from any source: a send answer, an event, a catch-up or history read. */
-  | { type: 'messages-received'; chatId: string; messages: readonly Message[] }
+  /**
+   * Stored messages from any source: a send answer, an event, a catch-up or history read. `version`:
+   * the summary's version when the read started (the messages are at least that new); default, the one held now.
+   */
+  | { type: 'messages-received'; chatId: string; messages: readonly Message[]; version?: number }
+  /** A chat_changes answer: new and changed messages, the summary, and the version it brings them up to. */
+  | { type: 'changes-received'; changes: Changes }
+  /** chat-edit or chat-delete answered: the message in its new state, at the conversation's `version`. */
+  | { type: 'message-changed'; chatId: string; message: Message; version: number }
+  /** Read marks from chat-read {all} or its conversations-read event. */
+  | { type: 'reads-received'; reads: readonly { chat_id: string; last_read_message_number: number }[] }
+  /** The user left the conversation (chat-leave answered). */
+  | { type: 'conversation-left'; chatId: string }
   | { type: 'send-started'; message: OptimisticMessage }
   | { type: 'send-failed'; chatId: string; clientMsgId: string; error: string }
   | { type: 'send-retried'; chatId: string; clientMsgId: string }
@@ -65,6 +83,7 @@ export const emptyInbox: InboxState = Object.freeze({
   unreadTotal: 0,
   summaries: {},
   pendingReads: {},
+  synced: {},
 });
 
 export const isOptimistic = (message: ChatMessage): message is OptimisticMessage => message.message_number === null;
@@ -80,7 +99,15 @@ export function reduce(state: InboxState, action: InboxAction): InboxState {
     case 'inbox-received':
       return receiveInbox(state, action.conversations, action.heldBefore);
     case 'messages-received':
-      return receiveMessages(state, action.chatId, action.messages);
+      return receiveMessages(state, action.chatId, action.messages, action.version);
+    case 'changes-received':
+      return receiveChanges(state, action.changes);
+    case 'message-changed':
+      return changeMessage(state, action.chatId, action.message, action.version);
+    case 'reads-received':
+      return receiveReads(state, action.reads);
+    case 'conversation-left':
+      return removeConversations(state, [action.chatId]);
     case 'send-started': {
       const { chat_id, client_msg_id } = action.message;
       const held = state.messages[chat_id] ?? [];
@@ -107,11 +134,124 @@ export function reduce(state: InboxState, action: InboxAction): InboxState {
 }
 
 function applyEvent(state: InboxState, event: InboxEvent): InboxState {
-  if (event.name === 'message-insert') {
-    return receiveMessages(state, event.payload.chat_id, [event.payload.message]);
+  switch (event.name) {
+    case 'message-insert':
+      return receiveMessages(state, event.payload.chat_id, [event.payload.message]);
+    case 'message-update':
+    case 'message-delete':
+      return changeMessage(state, event.payload.chat_id, event.payload.message, event.payload.version);
+    case 'conversations-read':
+      return receiveReads(state, event.payload.conversations);
+    case 'conversation-update': {
+      const { data } = event.payload;
+      if (event.payload.eventType === 'DELETE') return removeConversations(state, [data.id]);
+      const next = receiveSummaries(state, [data]);
+      // Sends, joins and leaves change no held message, so the held messages are as new as this version;
+      // after a gap they are not, and stay behind until a chat_changes read.
+      return advanceSynced(next, data.id, data.version);
+    }
   }
-  if (event.payload.eventType === 'DELETE') return removeConversations(state, [event.payload.data.id]);
-  return receiveSummaries(state, [event.payload.data]);
+}
+
+/**
+ * Where a chat_changes read must start (`after_number`, `after_version`) when a loaded conversation's held
+ * messages may miss edits or deletes, its summary's version being past the one they are synced to; else null.
+ */
+export function changesFrom(state: InboxState, chatId: string): { afterNumber: number; afterVersion: number } | null {
+  const synced = state.synced[chatId];
+  const summary = state.summaries[chatId];
+  if (synced === undefined || summary === undefined || summary.version <= synced) return null;
+  return { afterNumber: lastStored(state.messages[chatId])?.message_number ?? 0, afterVersion: synced };
+}
+
+/** The loaded conversations whose held messages may miss edits or deletes. */
+export const conversationsChanged = (state: InboxState): string[] =>
+  Object.keys(state.synced).filter((id) => changesFrom(state, id) !== null);
+
+/** Moves `synced` to `version` when it is the very next one; a gap leaves it, for changesBehind to see. */
+function advanceSynced(state: InboxState, chatId: string, version: number): InboxState {
+  const held = state.synced[chatId];
+  if (held === undefined || changeGap(held, version) !== 'next') return state;
+  return { ...state, synced: { ...state.synced, [chatId]: version } };
+}
+
+/**
+ * Whether `incoming` should replace the held copy of a message: edits and deletes stamp a higher version,
+ * so it is at least as new; a copy of the very same state (an event heard twice) keeps the held one.
+ */
+function notOlder(incoming: Message, held: Message): boolean {
+  const a = incoming.version ?? 0;
+  const b = held.version ?? 0;
+  if (a !== b) return a > b;
+  return incoming.text !== held.text || incoming.edited_at !== held.edited_at || incoming.deleted_at !== held.deleted_at;
+}
+
+/**
+ * An edit or delete: replaces the held copy (by id) unless it holds a newer one, and the summary's last
+ * message if it is this one. A message not held is not added: its place is read with the history.
+ */
+function changeMessage(state: InboxState, chatId: string, message: Message, version: number): InboxState {
+  let next = state;
+  const held = state.messages[chatId];
+  if (held) {
+    const count = storedCount(held);
+    const at = lowerBound(held, count, message.message_number);
+    const current = held[at] as Message | undefined;
+    if (at < count && current!.id === message.id && current !== message && notOlder(message, current!)) {
+      next = withMessages(next, chatId, held.map((m, i) => (i === at ? message : m)));
+    }
+  }
+  const summary = next.summaries[chatId];
+  if (summary) {
+    // The conversation as the server has it after the change: an edit or delete changes nothing else of
+    // the summary, so the checkpoint agrees without a chat_inbox read.
+    const last = summary.last_message?.id === message.id && notOlder(message, summary.last_message) ? message : summary.last_message;
+    const updated = { ...summary, version: Math.max(summary.version, version), last_message: last };
+    if (updated.version !== summary.version || last !== summary.last_message) {
+      next = { ...next, summaries: { ...next.summaries, [chatId]: updated } };
+    }
+  }
+  next = advanceSynced(next, chatId, version);
+  return next === state ? state : refresh(next, [chatId]);
+}
+
+/** Read marks only move forward: each is max(held, received), and unread what lies past it. */
+function receiveReads(state: InboxState, reads: readonly { chat_id: string; last_read_message_number: number }[]): InboxState {
+  let summaries: Record<string, ConversationSummary> | null = null;
+  const changed: string[] = [];
+  for (const read of reads) {
+    const summary = state.summaries[read.chat_id];
+    if (!summary || readMark(summary) >= read.last_read_message_number) continue;
+    const mark = read.last_read_message_number;
+    summaries ??= { ...state.summaries };
+    summaries[read.chat_id] = { ...summary, last_read_message_number: mark, unread_count: Math.max(summary.last_message_number - mark, 0) };
+    changed.push(read.chat_id);
+  }
+  return summaries ? refresh({ ...state, summaries }, changed) : state;
+}
+
+/** A chat_changes answer merged: new messages added, changed ones replaced when newer, synced to its version. */
+function receiveChanges(state: InboxState, changes: Changes): InboxState {
+  const chatId = changes.chat_id;
+  // Read only for conversations held: one gone meanwhile was left or removed, and must not come back.
+  if (!(chatId in state.summaries)) return state;
+  let next = receiveSummaries(state, [changes.conversation]);
+  const held = next.messages[chatId] ?? [];
+  const count = storedCount(held);
+  const stored = held.slice(0, count) as Message[];
+  // Only what is new or newer than the copy held, so an answer that tells nothing new keeps the state.
+  const byId = new Map(stored.map((m) => [m.id, m]));
+  const newer = (m: Message) => !byId.has(m.id) || (m.version ?? 0) > (byId.get(m.id)!.version ?? 0);
+  const merged = applyChanges(stored, { messages: changes.messages.filter(newer), changed: changes.changed.filter(newer) });
+  const pendingIds = new Set(merged.flatMap((m) => (m.client_msg_id === null ? [] : [m.client_msg_id])));
+  const pending = held.slice(count).filter((m) => !pendingIds.has(m.client_msg_id!));
+  const same = merged.length === count && merged.every((m, i) => m === stored[i]) && pending.length === held.length - count;
+  if (!same) next = withMessages(next, chatId, [...merged, ...pending]);
+  // An incomplete answer (a row limit reached) is synced only up to its newest changed row: chat_changes
+  // returns changed rows by ascending version, one version per change, so every change up to it is there.
+  const version = changes.complete ? changes.version : Math.max(0, ...changes.changed.map((m) => m.version ?? 0));
+  if ((next.synced[chatId] ?? -1) < version) next = { ...next, synced: { ...next.synced, [chatId]: version } };
+  return next === state ? state : refresh(next, [chatId]);
 }
 
 // ---- conversations
@@ -150,7 +290,9 @@ export function supersedes(incoming: ConversationSummary, held: ConversationSumm
 function sameSummary(a: ConversationSummary, b: ConversationSummary): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)] as (keyof ConversationSummary)[]);
   return [...keys].every((key) =>
-    key === 'last_message' ? a.last_message?.id === b.last_message?.id : a[key] === b[key],
+    key === 'last_message'
+      ? a.last_message?.id === b.last_message?.id && a.last_message?.version === b.last_message?.version
+      : a[key] === b[key],
   );
 }
 
@@ -205,7 +347,7 @@ function receiveInbox(
 }
 
 function removeConversations(state: InboxState, chatIds: readonly string[]): InboxState {
-  const ids = chatIds.filter((id) => id in state.summaries || id in state.messages || id in state.pendingReads);
+  const ids = chatIds.filter((id) => id in state.summaries || id in state.messages || id in state.pendingReads || id in state.synced);
   if (ids.length === 0) return state;
   const drop = <T>(record: Readonly<Record<string, T>>) => {
     const copy = { ...record };
@@ -219,6 +361,7 @@ function removeConversations(state: InboxState, chatIds: readonly string[]): Inb
     messages: drop(state.messages),
     summaries: drop(state.summaries),
     pendingReads: drop(state.pendingReads),
+    synced: drop(state.synced),
     unreadTotal: total(conversations),
   };
 }
@@ -282,7 +425,7 @@ function insertionPoint(sorted: readonly ConversationSummary[], item: Conversati
 // ---- messages
 //
 // A conversation's messages are its stored messages, ascending by number, then the optimistic ones.
-// Stored messages never change, and a number names one message, so a binary search by number finds
+// A number names one message (an edit or delete replaces it in place), so a binary search by number finds
 // duplicates (same id, or same client_msg_id, means same number): an event costs O(log n) plus one
 // copy of the array, whatever the history held.
 
@@ -316,7 +459,11 @@ function lowerBound(held: readonly ChatMessage[], count: number, number: number)
  * `client_msg_id` matches an optimistic message replaces it. Numbers put them in order, whatever order
  * they came in.
  */
-function receiveMessages(state: InboxState, chatId: string, incoming: readonly Message[]): InboxState {
+function receiveMessages(state: InboxState, chatId: string, incoming: readonly Message[], version?: number): InboxState {
+  if (!(chatId in state.synced) && incoming.length > 0) {
+    // The first messages held: they are at least as new as the summary held when they were read.
+    state = { ...state, synced: { ...state.synced, [chatId]: version ?? state.summaries[chatId]?.version ?? 0 } };
+  }
   const held = state.messages[chatId] ?? [];
   const count = storedCount(held);
   const numbers = new Set<number>();

@@ -22,10 +22,13 @@ import {
   type SupabaseLike,
 } from './api.ts';
 import { retryWithBackoff, type RetryOptions } from './backoff.ts';
+import * as changes from './changes.ts';
 import { UnifiedChannelService, type ChannelStatus } from './channel-service.ts';
 import type { InboxEvent } from './events.ts';
 import {
+  changesFrom,
   conversationsBehind,
+  conversationsChanged,
   emptyInbox,
   findConversation,
   inboxCheckpoint,
@@ -68,6 +71,8 @@ export interface InboxStoreStats {
   rejoins: number;
   /** Reads of messages missing in a conversation (a number gap, or a summary ahead of the messages). */
   gapReads: number;
+  /** chat_changes reads: a version gap, or a summary newer than the edits and deletes held. */
+  changeReads: number;
 }
 
 export type JoinResult = z.output<typeof JoinResponse>;
@@ -86,11 +91,13 @@ export class InboxStore {
   /** The catch-up under way, so a checkpoint that differs meanwhile does not start another. */
   private catchingUp: Promise<void> | null = null;
   private catchUpAgain = false;
-  readonly stats: InboxStoreStats = { checkpoints: 0, repairs: 0, rejoins: 0, gapReads: 0 };
+  readonly stats: InboxStoreStats = { checkpoints: 0, repairs: 0, rejoins: 0, gapReads: 0, changeReads: 0 };
   private readonly listeners = new Set<() => void>();
   private readonly inFlight = new Set<Promise<unknown>>();
   /** The catch-up read under way per conversation, so gaps seen meanwhile do not start another. */
   private readonly reading = new Map<string, Promise<void>>();
+  /** The chat_changes read under way per conversation, likewise. */
+  private readonly changing = new Map<string, Promise<void>>();
   private detach: (() => void)[] = [];
   private started: Promise<void> | null = null;
   /** Aborted on stop() and when the user changes, so answers meant for the old state never land in the new one. */
@@ -178,7 +185,10 @@ export class InboxStore {
     if (this.catchingUp) await this.catchingUp;
     this.stats.checkpoints++;
     const server = await this.track(fetchCheckpoint(this.supabase, this.abort.signal));
-    if (sameCheckpoint(server, inboxCheckpoint(this.state)) && conversationsBehind(this.state).length === 0) return false;
+    const held = this.state;
+    if (sameCheckpoint(server, inboxCheckpoint(held)) && conversationsBehind(held).length === 0 && conversationsChanged(held).length === 0) {
+      return false;
+    }
     // Events may still be on their way; if so this catch-up was not needed, but it changes nothing.
     this.stats.repairs++;
     await this.catchUp();
@@ -223,6 +233,8 @@ export class InboxStore {
   private onEvent(event: InboxEvent): void {
     this.dispatch({ type: 'event', event });
     if (event.name === 'message-insert') this.fillGap(event.payload.chat_id);
+    // A version that skipped one, on an edit, a delete or a summary: a change was missed.
+    else if (event.name !== 'conversations-read') this.followChanges(event.payload.chat_id);
   }
 
   // ---- writes
@@ -289,6 +301,34 @@ export class InboxStore {
     return this.receiveConversation(conversation);
   }
 
+  /** Edits a message of the user's (chat-edit); the held copy and the summary take the answer. */
+  async editMessage(chatId: string, messageId: string, text: string): Promise<Message> {
+    const answer = await this.track(changes.editMessage(this.supabase, { chat_id: chatId, message_id: messageId, text }, this.abort.signal));
+    this.dispatch({ type: 'message-changed', chatId, message: answer.message, version: answer.version });
+    this.followChanges(chatId);
+    return answer.message;
+  }
+
+  /** Deletes a message (chat-delete): the author's, or any as the owner. It stays held as a tombstone. */
+  async deleteMessage(chatId: string, messageId: string): Promise<Message> {
+    const answer = await this.track(changes.deleteMessage(this.supabase, { chat_id: chatId, message_id: messageId }, this.abort.signal));
+    this.dispatch({ type: 'message-changed', chatId, message: answer.message, version: answer.version });
+    this.followChanges(chatId);
+    return answer.message;
+  }
+
+  /** Leaves a conversation (chat-leave): it and its messages are dropped here at once. */
+  async leave(chatId: string): Promise<void> {
+    await this.track(changes.leaveConversation(this.supabase, { chat_id: chatId }, this.abort.signal));
+    this.dispatch({ type: 'conversation-left', chatId });
+  }
+
+  /** Marks every conversation read (chat-read {all: true}), in one request. */
+  async markAllRead(): Promise<void> {
+    const { conversations } = await this.track(changes.markAllRead(this.supabase, this.abort.signal));
+    this.dispatch({ type: 'reads-received', reads: conversations });
+  }
+
   // ---- reads
 
   /**
@@ -298,10 +338,11 @@ export class InboxStore {
   async loadMessages(chatId: string): Promise<boolean> {
     const page = olderPage(this.state, chatId, this.historyPageSize);
     if (!page) return false;
+    const version = this.state.summaries[chatId]?.version;
     const messages = await this.track(
       this.withRetry((signal) => fetchMessages(this.supabase, chatId, page.after, page.limit, signal)),
     );
-    this.receive(chatId, messages);
+    this.receive(chatId, messages, version);
     return page.after > 0;
   }
 
@@ -329,7 +370,41 @@ export class InboxStore {
     const heldBefore = this.state.summaries;
     const inbox = await this.withRetry((signal) => fetchInbox(this.supabase, signal));
     this.dispatch({ type: 'inbox-received', conversations: inbox, heldBefore });
-    await Promise.all(conversationsBehind(this.state).map((chatId) => this.readMissing(chatId)));
+    await Promise.all([
+      ...conversationsBehind(this.state).map((chatId) => this.readMissing(chatId)),
+      ...conversationsChanged(this.state).map((chatId) => this.readChanges(chatId)),
+    ]);
+  }
+
+  /** Held messages behind their conversation's version may miss edits or deletes: read chat_changes. */
+  private followChanges(chatId: string): void {
+    if (changesFrom(this.state, chatId)) this.background(this.readChanges(chatId));
+  }
+
+  private readChanges(chatId: string): Promise<void> {
+    let reading = this.changing.get(chatId);
+    if (!reading) {
+      this.stats.changeReads++;
+      const current = this.track(this.readChangePages(chatId)).finally(() => {
+        if (this.changing.get(chatId) === current) this.changing.delete(chatId);
+      });
+      this.changing.set(chatId, (reading = current));
+    }
+    return reading;
+  }
+
+  private async readChangePages(chatId: string): Promise<void> {
+    for (let from = changesFrom(this.state, chatId); from !== null; ) {
+      const { afterNumber, afterVersion } = from;
+      const answer = await this.withRetry((signal) =>
+        changes.fetchChanges(this.supabase, chatId, afterNumber, afterVersion, MAX_ROWS, signal),
+      );
+      this.dispatch({ type: 'changes-received', changes: answer });
+      const next = changesFrom(this.state, chatId);
+      // Nothing moved: the server has nothing more to give. Do not spin; the next checkpoint asks again.
+      if (next && next.afterNumber === afterNumber && next.afterVersion === afterVersion) return;
+      from = next;
+    }
   }
 
   /** A hole in a conversation's numbers means an event went missing: read what is missing. */
@@ -380,8 +455,8 @@ export class InboxStore {
     return this.track(invokeFunction(this.supabase, name, body, schema, this.abort.signal));
   }
 
-  private receive(chatId: string, messages: readonly Message[]): void {
-    this.dispatch({ type: 'messages-received', chatId, messages });
+  private receive(chatId: string, messages: readonly Message[], version?: number): void {
+    this.dispatch({ type: 'messages-received', chatId, messages, version });
     this.fillGap(chatId);
   }
 
@@ -421,6 +496,7 @@ export class InboxStore {
     this.abort.abort();
     this.abort = new AbortController();
     this.reading.clear();
+    this.changing.clear();
     this.catchingUp = null;
   }
 }

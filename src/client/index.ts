@@ -21,7 +21,7 @@
 // Reducer internals (inbox-state.ts) and the retry helpers are not API.
 export { ChatApiError, type ChatFunctionName, type SupabaseLike } from './api.ts';
 export type { BackoffOptions, RetryOptions } from './backoff.ts';
-// The actions of issue 13 as plain functions over a supabase client (the store does not wrap them yet).
+// The actions of issue 13 as plain functions over a supabase client (InboxStore wraps them too).
 export {
   deleteMessage,
   editMessage,
@@ -50,11 +50,12 @@ export {
   type StatusListener,
   type UnifiedChannelServiceOptions,
 } from './channel-service.ts';
-export type { InboxEvent, InboxEventMap, InvalidEvent } from './events.ts';
+export type { InboxEvent, InboxEventMap, InboxEventName, InvalidEvent } from './events.ts';
 export { isOptimistic, type ChatMessage, type InboxState, type OptimisticMessage } from './inbox-state.ts';
 export { InboxStore, type InboxStoreOptions, type InboxStoreStats, type JoinResult } from './inbox-store.ts';
 export type { Database, Json } from 'supabase-realtime-inbox-contract/database';
 export {
+  CHANGE_EVENT,
   EVENT,
   inboxTopic,
   LIMITS,
@@ -63,7 +64,8 @@ export {
   type ConversationUpdateReason,
   type CreateBody,
   type InboxCheckpoint,
-  type InboxEventName,
+  type ConversationsReadPayload,
   type Message,
+  type MessageChangePayload,
   type MessageInsertPayload,
 } from 'supabase-realtime-inbox-contract';

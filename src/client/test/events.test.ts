@@ -29,6 +29,14 @@ const summary = {
 };
 
 describe('parseInboxEvent', () => {
+  it('checks the change events of issue 13 against their contract schemas too', () => {
+    const edit = parseInboxEvent('message-update', { chat_id: CHAT, message: { ...message, edited_at: message.created_at, version: 4 }, version: 4 });
+    expect(edit).toMatchObject({ ok: true, event: { name: 'message-update', payload: { version: 4, message: { version: 4 } } } });
+    expect(parseInboxEvent('conversations-read', { all: true, conversations: [{ chat_id: CHAT, last_read_message_number: 3 }] }).ok).toBe(true);
+    // A delete without the conversation version could not be placed in the change sequence: dropped.
+    expect(parseInboxEvent('message-delete', { chat_id: CHAT, message }).ok).toBe(false);
+  });
+
   it('accepts a valid message-insert and normalises its timestamps', () => {
     const parsed = parseInboxEvent('message-insert', { chat_id: CHAT, message });
     expect(parsed.ok).toBe(true);

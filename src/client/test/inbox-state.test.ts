@@ -7,7 +7,9 @@ import {
 } from 'supabase-realtime-inbox-contract';
 import type { InboxEvent } from '../events.ts';
 import {
+  changesFrom,
   conversationsBehind,
+  conversationsChanged,
   emptyInbox,
   missingAfter,
   olderPage,
@@ -486,5 +488,130 @@ describe('summary versions (issue 10, bug 1)', () => {
     const after = reduce(during, { type: 'inbox-received', conversations: [summary(OTHER_CHAT, { version: 2 })], heldBefore: before.summaries });
     expect(after.conversations.map((c) => c.id).sort()).toEqual([OTHER_CHAT, fresh].sort());
     expect(after.messages[CHAT]).toBeUndefined();
+  });
+});
+
+// ---- issue 13: edits, deletes, read-all and leaving, live and caught up
+
+describe('edits, deletes and read-all (issue 13)', () => {
+  const changeEvent = (m: Message, version: number, name: 'message-update' | 'message-delete' = 'message-update'): InboxAction => ({
+    type: 'event',
+    event: { name, payload: { chat_id: m.chat_id, message: m, version } },
+  });
+  const edited = (number: number, version: number, text = `edited ${number}`) =>
+    message(number, { text, edited_at: at(40), version });
+  const tombstone = (number: number, version: number) => message(number, { text: '', deleted_at: at(41), version });
+  // Three messages loaded at version 3 (each send moved the version by one); the summary shows message 3.
+  const loaded = run([
+    { type: 'conversations-received', conversations: [summary(CHAT, { version: 3, last_message_number: 3, last_message: message(3), unread_count: 3, updated_at: at(3) })] },
+    { type: 'messages-received', chatId: CHAT, messages: [message(1), message(2), message(3)] },
+  ]);
+
+  it('an edit replaces the held message by id, and the next version keeps the conversation in sync', () => {
+    const state = reduce(loaded, changeEvent(edited(2, 4), 4));
+    expect(state.messages[CHAT]!.map((m) => m.text)).toEqual(['message 1', 'edited 2', 'message 3']);
+    expect(state.summaries[CHAT]!.version).toBe(4);
+    expect(state.synced[CHAT]).toBe(4);
+    expect(changesFrom(state, CHAT)).toBeNull();
+  });
+
+  it('an edit or delete of the last message moves the summary’s last_message, in the list too', () => {
+    const state = run([changeEvent(edited(3, 4), 4), changeEvent(tombstone(3, 5), 5, 'message-delete')], loaded);
+    expect(state.conversations[0]!.last_message).toMatchObject({ id: message(3).id, text: '', deleted_at: at(41), version: 5 });
+    expect(state.messages[CHAT]![2]).toMatchObject({ text: '', version: 5 });
+  });
+
+  it('an older copy never replaces a newer one, and the same event twice keeps the state object', () => {
+    const deleted = run([changeEvent(edited(2, 4), 4), changeEvent(tombstone(2, 5), 5, 'message-delete')], loaded);
+    const late = reduce(deleted, changeEvent(edited(2, 4), 4));
+    expect(late.messages[CHAT]![1]).toMatchObject({ text: '', version: 5 });
+    expect(reduce(late, changeEvent(tombstone(2, 5), 5, 'message-delete'))).toBe(late);
+  });
+
+  it('a version that skips one reports the conversation for a chat_changes read from the synced version', () => {
+    const state = reduce(loaded, changeEvent(edited(1, 5), 5));
+    expect(state.messages[CHAT]![0]!.text).toBe('edited 1');
+    expect(changesFrom(state, CHAT)).toEqual({ afterNumber: 3, afterVersion: 3 });
+    expect(conversationsChanged(state)).toEqual([CHAT]);
+  });
+
+  it('a chat_inbox read with a newer version does not count as synced: only chat_changes does', () => {
+    const newer = summary(CHAT, { version: 6, last_message_number: 4, last_message: message(4), unread_count: 4, updated_at: at(4) });
+    const behind = reduce(loaded, { type: 'inbox-received', conversations: [newer], heldBefore: loaded.summaries });
+    expect(changesFrom(behind, CHAT)).toEqual({ afterNumber: 3, afterVersion: 3 });
+    const caught = reduce(behind, {
+      type: 'changes-received',
+      changes: { chat_id: CHAT, version: 6, conversation: newer, messages: [message(4)], changed: [edited(1, 5), tombstone(2, 6)], complete: true },
+    });
+    expect(caught.messages[CHAT]!.map((m) => [m.message_number, m.text])).toEqual([[1, 'edited 1'], [2, ''], [3, 'message 3'], [4, 'message 4']]);
+    expect(changesFrom(caught, CHAT)).toBeNull();
+    expect(caught.conversations[0]).toMatchObject({ version: 6, last_message_number: 4, unread_count: 4 });
+  });
+
+  it('caught up or online, the same changes end in the same messages and summary', () => {
+    const online = run([changeEvent(edited(1, 4), 4), changeEvent(tombstone(3, 5), 5, 'message-delete')], loaded);
+    const offline = reduce(loaded, {
+      type: 'changes-received',
+      changes: { chat_id: CHAT, version: 5, conversation: online.summaries[CHAT]!, messages: [], changed: [edited(1, 4), tombstone(3, 5)], complete: true },
+    });
+    expect(offline.messages).toEqual(online.messages);
+    expect(offline.conversations).toEqual(online.conversations);
+    expect(offline.synced).toEqual(online.synced);
+  });
+
+  it('an incomplete chat_changes answer syncs only up to its newest changed row', () => {
+    const behind = reduce(loaded, { type: 'conversations-received', conversations: [summary(CHAT, { version: 9, last_message_number: 3, last_message: message(3), unread_count: 3, updated_at: at(3) })] });
+    const partial = reduce(behind, {
+      type: 'changes-received',
+      changes: { chat_id: CHAT, version: 9, conversation: behind.summaries[CHAT]!, messages: [], changed: [edited(1, 4), edited(2, 5)], complete: false },
+    });
+    expect(changesFrom(partial, CHAT)).toEqual({ afterNumber: 3, afterVersion: 5 });
+  });
+
+  it('a chat_changes answer telling nothing new keeps the state object; pending sends stay last', () => {
+    const withPending = reduce(loaded, { type: 'send-started', message: pending('c-1') });
+    const same = reduce(withPending, {
+      type: 'changes-received',
+      changes: { chat_id: CHAT, version: 3, conversation: loaded.summaries[CHAT]!, messages: [], changed: [], complete: true },
+    });
+    expect(same).toBe(withPending);
+    const confirmed = reduce(withPending, {
+      type: 'changes-received',
+      changes: { chat_id: CHAT, version: 4, conversation: loaded.summaries[CHAT]!, messages: [message(4, { client_msg_id: 'c-1', user_id: ME })], changed: [], complete: true },
+    });
+    expect(numbers(confirmed)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('conversations-read moves each mark to max(held, received), unread to last number minus it', () => {
+    const two = reduce(loaded, { type: 'conversations-received', conversations: [summary(OTHER_CHAT, { version: 2, last_message_number: 5, unread_count: 2 })] });
+    const read: InboxAction = {
+      type: 'event',
+      event: { name: 'conversations-read', payload: { all: true, conversations: [{ chat_id: CHAT, last_read_message_number: 2 }, { chat_id: OTHER_CHAT, last_read_message_number: 1 }] } },
+    };
+    const state = reduce(two, read);
+    expect(state.summaries[CHAT]).toMatchObject({ last_read_message_number: 2, unread_count: 1 });
+    // Other chat's mark was 3 (5 − 2 unread): an older mark changes nothing.
+    expect(state.summaries[OTHER_CHAT]).toBe(two.summaries[OTHER_CHAT]);
+    expect(state.unreadTotal).toBe(3);
+    expect(reduce(state, read)).toBe(state);
+  });
+
+  it('leaving drops the conversation, its messages and its sync marker; a chat_changes answer late for it is ignored', () => {
+    const state = reduce(loaded, { type: 'conversation-left', chatId: CHAT });
+    expect(state.conversations).toEqual([]);
+    expect(state.messages[CHAT]).toBeUndefined();
+    expect(state.synced[CHAT]).toBeUndefined();
+    const late = reduce(state, {
+      type: 'changes-received',
+      changes: { chat_id: CHAT, version: 4, conversation: loaded.summaries[CHAT]!, messages: [message(4)], changed: [], complete: true },
+    });
+    expect(late).toBe(state);
+  });
+
+  it('a conversation-update that skips a version reports the conversation for chat_changes; the next one does not', () => {
+    const next = reduce(loaded, updateEvent(summary(CHAT, { version: 4, last_message_number: 3, last_message: message(3), unread_count: 3, updated_at: at(3) })));
+    expect(changesFrom(next, CHAT)).toBeNull();
+    const skipped = reduce(loaded, updateEvent(summary(CHAT, { version: 5, last_message_number: 3, last_message: message(3), unread_count: 3, updated_at: at(3) })));
+    expect(changesFrom(skipped, CHAT)).toEqual({ afterNumber: 3, afterVersion: 3 });
   });
 });

@@ -126,9 +126,8 @@ export const EVENT = {
 export type InboxEventName = (typeof EVENT)[keyof typeof EVENT];
 
 /**
- * Events of edits, deletes and mark-all-read on the same inbox channel (issue 13). Kept apart from
- * EVENT and EventPayloads until the client's reducer (src/client/inbox-state.ts) handles them: the
- * channel service subscribes to every EVENT name and hands each to the reducer.
+ * Events of edits, deletes and mark-all-read on the same inbox channel (issue 13), with their own
+ * payloads (ChangeEventPayloads); the client's channel service subscribes to these and EVENT's alike.
  */
 export const CHANGE_EVENT = {
   messageUpdate: 'message-update',
