@@ -44,6 +44,12 @@ export interface InboxState {
    * without the edits, which only chat_changes after this version brings.
    */
   readonly synced: Readonly<Record<string, number>>;
+  /**
+   * Conversations dropped (left, removed, gone from chat_inbox). Live events about them may still be on
+   * their way and must not bring them back; only a server read listing them again (a join's answer,
+   * chat_inbox) or an INSERT event (added again) does.
+   */
+  readonly left: Readonly<Record<string, true>>;
 }
 
 export type InboxAction =
@@ -84,6 +90,7 @@ export const emptyInbox: InboxState = Object.freeze({
   summaries: {},
   pendingReads: {},
   synced: {},
+  left: {},
 });
 
 export const isOptimistic = (message: ChatMessage): message is OptimisticMessage => message.message_number === null;
@@ -95,9 +102,9 @@ export function reduce(state: InboxState, action: InboxAction): InboxState {
     case 'event':
       return applyEvent(state, action.event);
     case 'conversations-received':
-      return receiveSummaries(state, action.conversations);
+      return receiveSummaries(readmit(state, action.conversations), action.conversations);
     case 'inbox-received':
-      return receiveInbox(state, action.conversations, action.heldBefore);
+      return receiveInbox(readmit(state, action.conversations), action.conversations, action.heldBefore);
     case 'messages-received':
       return receiveMessages(state, action.chatId, action.messages, action.version);
     case 'changes-received':
@@ -134,6 +141,11 @@ export function reduce(state: InboxState, action: InboxAction): InboxState {
 }
 
 function applyEvent(state: InboxState, event: InboxEvent): InboxState {
+  const chatId = event.name === 'conversations-read' ? null : event.name === 'conversation-update' ? event.payload.data.id : event.payload.chat_id;
+  if (chatId !== null && chatId in state.left) {
+    if (event.name !== 'conversation-update' || event.payload.eventType !== 'INSERT') return state;
+    state = readmit(state, [event.payload.data]);
+  }
   switch (event.name) {
     case 'message-insert':
       return receiveMessages(state, event.payload.chat_id, [event.payload.message]);
@@ -346,9 +358,20 @@ function receiveInbox(
   return removeConversations(receiveSummaries(state, incoming), gone);
 }
 
+/** Conversations a server read lists again are no longer left. */
+function readmit(state: InboxState, conversations: readonly { id: string }[]): InboxState {
+  const back = conversations.filter((c) => c.id in state.left);
+  if (back.length === 0) return state;
+  const left = { ...state.left };
+  for (const c of back) delete left[c.id];
+  return { ...state, left };
+}
+
 function removeConversations(state: InboxState, chatIds: readonly string[]): InboxState {
   const ids = chatIds.filter((id) => id in state.summaries || id in state.messages || id in state.pendingReads || id in state.synced);
   if (ids.length === 0) return state;
+  const left = { ...state.left };
+  for (const id of ids) left[id] = true;
   const drop = <T>(record: Readonly<Record<string, T>>) => {
     const copy = { ...record };
     for (const id of ids) delete copy[id];
@@ -362,6 +385,7 @@ function removeConversations(state: InboxState, chatIds: readonly string[]): Inb
     summaries: drop(state.summaries),
     pendingReads: drop(state.pendingReads),
     synced: drop(state.synced),
+    left,
     unreadTotal: total(conversations),
   };
 }

@@ -179,6 +179,24 @@ describe('conversations', () => {
     expect(state.messages[CHAT]).toBeUndefined();
     expect(state.unreadTotal).toBe(0);
   });
+
+  it('a left conversation stays gone when events sent before the leave arrive after it', () => {
+    const left = run([
+      { type: 'conversations-received', conversations: [summary(CHAT, { version: 4 }), summary(OTHER_CHAT)] },
+      { type: 'conversation-left', chatId: CHAT },
+      updateEvent(summary(CHAT, { version: 5, last_message_number: 1, unread_count: 1 })),
+      insertEvent(message(1)),
+    ]);
+    expect(left.conversations.map((c) => c.id)).toEqual([OTHER_CHAT]);
+    expect(left.messages[CHAT]).toBeUndefined();
+    expect(left.unreadTotal).toBe(0);
+
+    // Added again: an INSERT event, or a server read that lists it, brings it back.
+    expect(reduce(left, updateEvent(summary(CHAT, { version: 9 }), 'INSERT')).conversations.map((c) => c.id)).toContain(CHAT);
+    const listed = reduce(left, { type: 'inbox-received', conversations: [summary(CHAT, { version: 9 }), summary(OTHER_CHAT)], heldBefore: left.summaries });
+    expect(listed.conversations.map((c) => c.id)).toContain(CHAT);
+    expect(reduce(listed, insertEvent(message(1))).messages[CHAT]?.map((m) => m.message_number)).toEqual([1]);
+  });
 });
 
 // ---- messages
