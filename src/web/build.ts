@@ -32,6 +32,10 @@ export async function buildWebApp({ ifStale = false } = {}): Promise<number | nu
   const started = performance.now();
   const outDir = `${webDir}.${process.pid}.tmp`;
   const { build } = await import('vite');
+  // Vite builds React's development bundle when NODE_ENV says so, and vitest sets it to `test`: the
+  // browser tests and `npm start` after them must serve what users get.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
   try {
     await build({ configFile: join(projectRoot, 'src', 'web', 'vite.config.ts'), logLevel: 'warn', build: { outDir } });
     rmSync(webDir, { recursive: true, force: true });
@@ -42,6 +46,8 @@ export async function buildWebApp({ ifStale = false } = {}): Promise<number | nu
       if ((error as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
     rmSync(outDir, { recursive: true, force: true });
   }
   return Math.round(performance.now() - started);

@@ -52,6 +52,14 @@ it('the page is served on the API origin, with /join/<id> falling back to the ap
   expect(config).toEqual({ publishableKey: target.publishableKey });
 });
 
+it("serves React's production build, though vitest runs with NODE_ENV=test", async () => {
+  const page = await (await fetch(`${target.url}/`)).text();
+  const script = /src="(\/assets\/[^"]+\.js)"/.exec(page)?.[1];
+  expect(script).toBeDefined();
+  const bundle = await (await fetch(`${target.url}${script}`)).text();
+  expect(bundle.includes('Download the React DevTools'), 'the bundle is React development build').toBe(false);
+});
+
 it('(1, 3) A sends, B sees it without refresh, at the top with an unread badge while another conversation is open', async () => {
   [a, b] = await Promise.all([signUpInApp(browser, target.url, 'a'), signUpInApp(browser, target.url, 'b')]);
 
