@@ -8,7 +8,15 @@ import type { Database } from 'supabase-realtime-inbox-contract/database';
 /** Any supabase-js client, whatever its Database type: the library uses `auth`, `realtime`, `rpc` and `functions`. */
 export type SupabaseLike = SupabaseClient<any, any, any>;
 
-export type ChatFunctionName = 'chat-send' | 'chat-read' | 'chat-join' | 'chat-create' | 'chat-edit' | 'chat-delete' | 'chat-leave';
+export type ChatFunctionName =
+  | 'chat-send'
+  | 'chat-read'
+  | 'chat-join'
+  | 'chat-create'
+  | 'chat-edit'
+  | 'chat-delete'
+  | 'chat-leave'
+  | 'chat-settings';
 
 /** Largest `row_limit` chat_messages accepts. */
 export const MAX_ROWS = 1000;
@@ -53,7 +61,7 @@ export function fetchInbox(supabase: SupabaseLike, signal?: AbortSignal): Promis
   return callRpc(supabase, 'chat_inbox', {}, z.array(ConversationSummary), signal);
 }
 
-/** The checkpoint of the caller's inbox (`chat_inbox_checkpoint`): one cheap query, four numbers. */
+/** The checkpoint of the caller's inbox (`chat_inbox_checkpoint`): one cheap query, five numbers. */
 export function fetchCheckpoint(supabase: SupabaseLike, signal?: AbortSignal): Promise<InboxCheckpoint> {
   return callRpc(supabase, 'chat_inbox_checkpoint', {}, InboxCheckpoint, signal);
 }

@@ -6,6 +6,7 @@
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import * as z from 'zod';
 import { callRpc, type SupabaseLike } from './api.ts';
+import { readReceiptGate, type ReadReceiptGate } from './settings.ts';
 
 /** The conversation's ephemeral topic (private; members only, by the chat:<chat_id> policies). */
 export const conversationTopic = (chatId: string) => `chat:${chatId}`;
@@ -18,7 +19,9 @@ export const TYPING_EXPIRY_MS = 5000;
 
 /**
  * "I have read up to N", sent after chat-read stored it. Like typing it is a claim: a receiver uses it
- * only as a cue to re-read the authoritative marks (`chat_participants`).
+ * only as a cue to re-read the authoritative marks (`chat_participants`). Sent only while the user has
+ * read receipts on, and sent and heeded only in conversations of at most READ_RECEIPTS_MAX_MEMBERS
+ * (see ReadReceiptGate).
  */
 export const READ_EVENT = 'read';
 
@@ -106,6 +109,12 @@ export interface ConversationPresenceOptions {
   typingThrottleMs?: number;
   typingExpiryMs?: number;
   now?: () => number;
+  /**
+   * Whether read announcements go out and come in, per conversation. Default: the InboxStore made with
+   * the same supabase client (the user's read-receipt setting, the member bound), asked at each
+   * announcement; without one, everything goes through.
+   */
+  receipts?: ReadReceiptGate;
 }
 
 export type PresenceJoinResult = { status: 'joined' } | { status: 'refused'; reason: string };
@@ -190,7 +199,8 @@ export class ConversationPresence {
 
   /**
    * Tells the other members this user has read up to `messageNumber` (call it once chat-read answered).
-   * Before the join completes it is held and sent on join; only the newest unsent mark is kept.
+   * Before the join completes it is held and sent on join; only the newest unsent mark is kept. Nothing
+   * is sent when the gate says no (read receipts off, or a conversation above the member bound).
    */
   read(messageNumber: number): void {
     this.unannouncedRead = Math.max(this.unannouncedRead ?? 0, messageNumber);
@@ -222,16 +232,21 @@ export class ConversationPresence {
     this.emit();
   }
 
+  private get receipts(): ReadReceiptGate {
+    return this.options.receipts ?? readReceiptGate(this.supabase);
+  }
+
   private flushRead(): void {
     if (!this.channel || !this.subscribed || this.unannouncedRead === null) return;
     const payload: ReadAnnouncement = { user_id: this.options.userId, message_number: this.unannouncedRead };
     this.unannouncedRead = null;
+    if (!this.receipts.announcesReads(this.chatId)) return;
     void this.channel.send({ type: 'broadcast', event: READ_EVENT, payload });
   }
 
   private onReadEvent(payload: unknown): void {
     const parsed = ReadPayload.safeParse(payload);
-    if (!parsed.success || parsed.data.user_id === this.options.userId) return;
+    if (!parsed.success || parsed.data.user_id === this.options.userId || !this.receipts.hearsReads(this.chatId)) return;
     for (const listener of this.readListeners) listener(parsed.data);
   }
 

@@ -9,8 +9,16 @@
 // every change of its row) and the recipient's read mark (which only moves forward). Summaries are
 // merged on both, so any newer server state wins whatever order summaries arrive in, and what the
 // client derives locally (a newer message, a read not yet confirmed) sits on top of the server's
-// summary instead of replacing it.
-import type { Changes, ConversationSummary, InboxCheckpoint, Message } from 'supabase-realtime-inbox-contract';
+// summary instead of replacing it. The user's own settings of a conversation (mute, pin, archive)
+// are versioned apart, by `settings_version`: they never move the conversation's version.
+import {
+  READ_RECEIPTS_MAX_MEMBERS,
+  type Changes,
+  type ConversationSummary,
+  type InboxCheckpoint,
+  type Message,
+  type UserSettings,
+} from 'supabase-realtime-inbox-contract';
 import { applyChanges, changeGap } from './changes.ts';
 import type { InboxEvent } from './events.ts';
 
@@ -28,12 +36,21 @@ export interface OptimisticMessage extends Omit<Message, 'id' | 'message_number'
 export type ChatMessage = Message | OptimisticMessage;
 
 export interface InboxState {
-  /** Most recent activity first: `updated_at` descending, then `id`, as `chat_inbox` orders them. */
+  /**
+   * Every conversation, as `chat_inbox` orders them: pinned ones first, then most recent activity
+   * (`updated_at` descending), then `id`. Archived ones included (`archived: true`).
+   */
   readonly conversations: readonly ConversationSummary[];
+  /** The conversations that are not archived, in the same order: what an inbox list shows. */
+  readonly active: readonly ConversationSummary[];
+  /** The archived conversations, in the same order. One comes back to `active` when a new message arrives. */
+  readonly archived: readonly ConversationSummary[];
   /** Per conversation: stored messages by `message_number`, then the user's unconfirmed ones in send order. */
   readonly messages: Readonly<Record<string, readonly ChatMessage[]>>;
-  /** Sum of the conversations' unread counts. */
+  /** Sum of the unread counts of the active conversations that are not muted. */
   readonly unreadTotal: number;
+  /** The user's own settings for every conversation (read receipts); null until read from the server. */
+  readonly userSettings: UserSettings | null;
   /** Per conversation, the newest server state received (merged), before local additions. */
   readonly summaries: Readonly<Record<string, ConversationSummary>>;
   /** Read marks set here that the server has not confirmed yet. */
@@ -71,6 +88,8 @@ export type InboxAction =
   | { type: 'changes-received'; changes: Changes }
   /** chat-edit or chat-delete answered: the message in its new state, at the conversation's `version`. */
   | { type: 'message-changed'; chatId: string; message: Message; version: number }
+  /** The user's settings from chat_user_settings or chat-settings' answer (the event comes as 'event'). */
+  | { type: 'user-settings-received'; settings: UserSettings }
   /** Read marks from chat-read {all} or its conversations-read event. */
   | { type: 'reads-received'; reads: readonly { chat_id: string; last_read_message_number: number }[] }
   /** The user left the conversation (chat-leave answered). */
@@ -85,8 +104,11 @@ export type InboxAction =
 
 export const emptyInbox: InboxState = Object.freeze({
   conversations: [],
+  active: [],
+  archived: [],
   messages: {},
   unreadTotal: 0,
+  userSettings: null,
   summaries: {},
   pendingReads: {},
   synced: {},
@@ -113,6 +135,8 @@ export function reduce(state: InboxState, action: InboxAction): InboxState {
       return changeMessage(state, action.chatId, action.message, action.version);
     case 'reads-received':
       return receiveReads(state, action.reads);
+    case 'user-settings-received':
+      return receiveUserSettings(state, action.settings);
     case 'conversation-left':
       return removeConversations(state, [action.chatId]);
     case 'send-started': {
@@ -141,7 +165,12 @@ export function reduce(state: InboxState, action: InboxAction): InboxState {
 }
 
 function applyEvent(state: InboxState, event: InboxEvent): InboxState {
-  const chatId = event.name === 'conversations-read' ? null : event.name === 'conversation-update' ? event.payload.data.id : event.payload.chat_id;
+  const chatId =
+    event.name === 'conversations-read' || event.name === 'user-settings'
+      ? null
+      : event.name === 'conversation-update'
+        ? event.payload.data.id
+        : event.payload.chat_id;
   if (chatId !== null && chatId in state.left) {
     if (event.name !== 'conversation-update' || event.payload.eventType !== 'INSERT') return state;
     state = readmit(state, [event.payload.data]);
@@ -154,6 +183,8 @@ function applyEvent(state: InboxState, event: InboxEvent): InboxState {
       return changeMessage(state, event.payload.chat_id, event.payload.message, event.payload.version);
     case 'conversations-read':
       return receiveReads(state, event.payload.conversations);
+    case 'user-settings':
+      return receiveUserSettings(state, event.payload);
     case 'conversation-update': {
       const { data } = event.payload;
       if (event.payload.eventType === 'DELETE') return removeConversations(state, [data.id]);
@@ -227,6 +258,12 @@ function changeMessage(state: InboxState, chatId: string, message: Message, vers
   return next === state ? state : refresh(next, [chatId]);
 }
 
+/** User settings by version: the higher one wins, whatever order they arrive in. */
+function receiveUserSettings(state: InboxState, settings: UserSettings): InboxState {
+  if (state.userSettings && state.userSettings.version >= settings.version) return state;
+  return { ...state, userSettings: { read_receipts: settings.read_receipts, version: settings.version } };
+}
+
 /** Read marks only move forward: each is max(held, received), and unread what lies past it. */
 function receiveReads(state: InboxState, reads: readonly { chat_id: string; last_read_message_number: number }[]): InboxState {
   let summaries: Record<string, ConversationSummary> | null = null;
@@ -276,17 +313,34 @@ export function findConversation(state: InboxState, chatId: string): Conversatio
 export const readMark = (summary: ConversationSummary): number =>
   summary.last_read_message_number ?? Math.max(summary.last_message_number - summary.unread_count, 0);
 
+/** The settings fields of a summary; `settings_version` says which of two is newer. */
+const SETTINGS_FIELDS = ['muted', 'pinned', 'archived', 'archived_through', 'settings_version'] as const;
+
+/** `base` with the settings of `source`. */
+function withSettingsOf(base: ConversationSummary, source: ConversationSummary): ConversationSummary {
+  const next: Record<string, unknown> = { ...base };
+  for (const key of SETTINGS_FIELDS) {
+    if (source[key] === undefined) delete next[key];
+    else next[key] = source[key];
+  }
+  return next as ConversationSummary;
+}
+
 /**
  * Two server summaries of one conversation merged: the conversation as of the higher `version` (the
- * higher message number when neither has one), the higher read mark, and the unread count they imply.
- * Commutative and idempotent, so arrival order never matters. Returns `held` itself when nothing is newer.
+ * higher message number when neither has one), the higher read mark, and the unread count they imply;
+ * the settings of the higher `settings_version` (a summary without settings, such as a send's, tells
+ * nothing about them). Commutative and idempotent, so arrival order never matters. Returns `held`
+ * itself when nothing is newer.
  */
 export function mergeSummaries(held: ConversationSummary, incoming: ConversationSummary): ConversationSummary {
   const newer =
     incoming.version !== held.version
       ? incoming.version > held.version
       : incoming.last_message_number > held.last_message_number;
-  const base = newer ? incoming : held;
+  const settings = (incoming.settings_version ?? -1) > (held.settings_version ?? -1) ? incoming : held;
+  const newest = newer ? incoming : held;
+  const base = settings === newest || settings.settings_version === undefined ? newest : withSettingsOf(newest, settings);
   const mark = Math.max(readMark(held), readMark(incoming));
   const unread = Math.max(base.last_message_number - mark, 0);
   const merged =
@@ -330,6 +384,11 @@ function shown(state: InboxState, chatId: string): ConversationSummary | undefin
   if (pending !== undefined && pending > readMark(server)) {
     const mark = Math.min(pending, summary.last_message_number);
     summary = { ...summary, last_read_message_number: mark, unread_count: Math.max(server.last_message_number - mark, 0) };
+  }
+  // Archived until a newer message: the summary's flag is as of its settings, the number may be newer.
+  if (summary.archived_through !== undefined) {
+    const archived = summary.archived_through !== null && summary.last_message_number <= summary.archived_through;
+    if (archived !== summary.archived) summary = { ...summary, archived };
   }
   return summary;
 }
@@ -378,25 +437,49 @@ function removeConversations(state: InboxState, chatIds: readonly string[]): Inb
     return copy;
   };
   const gone = new Set(ids);
-  const conversations = state.conversations.filter((c) => !gone.has(c.id));
-  return {
-    conversations,
-    messages: drop(state.messages),
-    summaries: drop(state.summaries),
-    pendingReads: drop(state.pendingReads),
-    synced: drop(state.synced),
-    left,
-    unreadTotal: total(conversations),
-  };
+  return withConversations(
+    {
+      ...state,
+      messages: drop(state.messages),
+      summaries: drop(state.summaries),
+      pendingReads: drop(state.pendingReads),
+      synced: drop(state.synced),
+      left,
+    },
+    state.conversations.filter((c) => !gone.has(c.id)),
+  );
 }
 
-/** chat_inbox's order: `updated_at` descending (microseconds, fixed-width strings), then `id` ascending. */
-function byActivity(a: ConversationSummary, b: ConversationSummary): number {
+/**
+ * chat_inbox's order: pinned first, then `updated_at` descending (microseconds, fixed-width strings),
+ * then `id` ascending.
+ */
+export function inboxOrder(a: ConversationSummary, b: ConversationSummary): number {
+  if (Boolean(a.pinned) !== Boolean(b.pinned)) return a.pinned ? -1 : 1;
   if (a.updated_at !== b.updated_at) return a.updated_at > b.updated_at ? -1 : 1;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-const total = (conversations: readonly ConversationSummary[]) => conversations.reduce((sum, c) => sum + c.unread_count, 0);
+/** Whether a conversation's unread messages count in the total: not muted, not archived. */
+export const countsInTotal = (c: ConversationSummary): boolean => !c.muted && !c.archived;
+
+const total = (conversations: readonly ConversationSummary[]) =>
+  conversations.reduce((sum, c) => (countsInTotal(c) ? sum + c.unread_count : sum), 0);
+
+const sameItems = <T>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** The state with a new conversation list and what derives from it; unchanged parts keep their identity. */
+function withConversations(state: InboxState, conversations: readonly ConversationSummary[]): InboxState {
+  const active = conversations.filter((c) => !c.archived);
+  const archived = conversations.filter((c) => c.archived);
+  return {
+    ...state,
+    conversations,
+    active: sameItems(active, state.active) ? state.active : active,
+    archived: sameItems(archived, state.archived) ? state.archived : archived,
+    unreadTotal: total(conversations),
+  };
+}
 
 /**
  * Recomputes what shows of the given conversations. A few are moved in place (O(conversations), no sort);
@@ -409,12 +492,10 @@ function refresh(state: InboxState, chatIds: readonly string[]): InboxState {
       const previous = state.conversations.find((c) => c.id === id);
       return previous && sameSummary(previous, next) ? previous : next;
     });
-    conversations.sort(byActivity);
-    const same = conversations.length === state.conversations.length && conversations.every((c, i) => c === state.conversations[i]);
-    return same ? state : { ...state, conversations, unreadTotal: total(conversations) };
+    conversations.sort(inboxOrder);
+    return sameItems(conversations, state.conversations) ? state : withConversations(state, conversations);
   }
   let conversations = state.conversations as ConversationSummary[];
-  let unreadTotal = state.unreadTotal;
   for (const id of chatIds) {
     const index = conversations.findIndex((c) => c.id === id);
     const previous = index < 0 ? undefined : conversations[index];
@@ -422,17 +503,15 @@ function refresh(state: InboxState, chatIds: readonly string[]): InboxState {
     if (previous && next && sameSummary(previous, next)) continue;
     if (!previous && !next) continue;
     const rest = index < 0 ? conversations : [...conversations.slice(0, index), ...conversations.slice(index + 1)];
-    unreadTotal -= previous?.unread_count ?? 0;
     if (next) {
       const at = insertionPoint(rest, next);
       conversations = [...rest.slice(0, at), next, ...rest.slice(at)];
-      unreadTotal += next.unread_count;
     } else {
       conversations = rest;
     }
   }
   if (conversations === state.conversations) return state;
-  return { ...state, conversations, unreadTotal };
+  return withConversations(state, conversations);
 }
 
 function insertionPoint(sorted: readonly ConversationSummary[], item: ConversationSummary): number {
@@ -440,7 +519,7 @@ function insertionPoint(sorted: readonly ConversationSummary[], item: Conversati
   let high = sorted.length;
   while (low < high) {
     const mid = (low + high) >>> 1;
-    if (byActivity(sorted[mid]!, item) < 0) low = mid + 1;
+    if (inboxOrder(sorted[mid]!, item) < 0) low = mid + 1;
     else high = mid;
   }
   return low;
@@ -584,19 +663,40 @@ export function olderPage(state: InboxState, chatId: string, size: number): { af
  * The checkpoint of the server state held, computed as `chat_inbox_checkpoint()` computes it on the
  * server: equal when every summary held is the server's current one, and none is missing or extra.
  */
-export function inboxCheckpoint(state: InboxState): InboxCheckpoint {
-  const checkpoint = { conversations: 0, versions: 0, read_marks: 0, ids: 0 };
+export function inboxCheckpoint(state: InboxState): InboxCheckpoint & { settings: number } {
+  const checkpoint = { conversations: 0, versions: 0, read_marks: 0, ids: 0, settings: state.userSettings?.version ?? 0 };
   for (const summary of Object.values(state.summaries)) {
     checkpoint.conversations += 1;
     checkpoint.versions += summary.version;
     checkpoint.read_marks += readMark(summary);
     checkpoint.ids += Number.parseInt(summary.id.slice(0, 8), 16);
+    checkpoint.settings += summary.settings_version ?? 0;
   }
   return checkpoint;
 }
 
+/** Equal checkpoints; `settings` counts only when both have it (a server older than settings has not). */
 export const sameCheckpoint = (a: InboxCheckpoint, b: InboxCheckpoint): boolean =>
-  a.conversations === b.conversations && a.versions === b.versions && a.read_marks === b.read_marks && a.ids === b.ids;
+  a.conversations === b.conversations &&
+  a.versions === b.versions &&
+  a.read_marks === b.read_marks &&
+  a.ids === b.ids &&
+  (a.settings === undefined || b.settings === undefined || a.settings === b.settings);
+
+/**
+ * Whether this user's client announces its reads in a conversation (`read` on chat:<chat_id>): the
+ * user has read receipts on, as the server said (unknown: no), and the conversation is known and has
+ * at most READ_RECEIPTS_MAX_MEMBERS participants.
+ */
+export function announcesReads(state: InboxState, chatId: string): boolean {
+  const conversation = state.summaries[chatId];
+  return state.userSettings?.read_receipts === true && conversation !== undefined && conversation.participant_count <= READ_RECEIPTS_MAX_MEMBERS;
+}
+
+/** Whether other members' read announcements are heeded: not in a conversation known to be larger than the bound. */
+export function hearsReads(state: InboxState, chatId: string): boolean {
+  return (state.summaries[chatId]?.participant_count ?? 0) <= READ_RECEIPTS_MAX_MEMBERS;
+}
 
 /** Conversations with messages loaded that miss some: the ones a catch-up must read. */
 export function conversationsBehind(state: InboxState): string[] {

@@ -9,6 +9,7 @@ import {
   type ConversationSummary,
   type CreateBody,
   type Message,
+  type UserSettings,
 } from 'supabase-realtime-inbox-contract';
 import {
   ChatApiError,
@@ -26,11 +27,13 @@ import * as changes from './changes.ts';
 import { UnifiedChannelService, type ChannelStatus } from './channel-service.ts';
 import type { InboxEvent } from './events.ts';
 import {
+  announcesReads,
   changesFrom,
   conversationsBehind,
   conversationsChanged,
   emptyInbox,
   findConversation,
+  hearsReads,
   inboxCheckpoint,
   isOptimistic,
   missingAfter,
@@ -41,6 +44,14 @@ import {
   type InboxState,
   type OptimisticMessage,
 } from './inbox-state.ts';
+import {
+  fetchUserSettings,
+  registerReadReceiptGate,
+  setReadReceipts,
+  updateConversationSettings,
+  type ConversationSettingsChange,
+  type ReadReceiptGate,
+} from './settings.ts';
 import type { z } from 'zod';
 
 export interface InboxStoreOptions {
@@ -77,7 +88,7 @@ export interface InboxStoreStats {
 
 export type JoinResult = z.output<typeof JoinResponse>;
 
-export class InboxStore {
+export class InboxStore implements ReadReceiptGate {
   readonly service: UnifiedChannelService;
   private state: InboxState = emptyInbox;
   /** Whose inbox the state holds. */
@@ -113,6 +124,8 @@ export class InboxStore {
     this.historyPageSize = options.historyPageSize ?? 50;
     this.checkpointIntervalMs = options.checkpointIntervalMs ?? 25_000;
     this.onError = options.onError ?? ((error) => console.error('inbox:', error));
+    // A ConversationPresence made with this client then follows this store's read-receipt rules.
+    registerReadReceiptGate(supabase, this);
   }
 
   // ---- the external store contract; arrow functions so they can be passed around unbound
@@ -234,7 +247,7 @@ export class InboxStore {
     this.dispatch({ type: 'event', event });
     if (event.name === 'message-insert') this.fillGap(event.payload.chat_id);
     // A version that skipped one, on an edit, a delete or a summary: a change was missed.
-    else if (event.name !== 'conversations-read') this.followChanges(event.payload.chat_id);
+    else if (event.name !== 'conversations-read' && event.name !== 'user-settings') this.followChanges(event.payload.chat_id);
   }
 
   // ---- writes
@@ -344,6 +357,53 @@ export class InboxStore {
     }
   }
 
+  // ---- settings: the user's own, synced to their other tabs and devices by the server's event
+
+  /**
+   * Changes the user's settings of a conversation (chat-settings): any of `muted`, `archived`, `pinned`.
+   * The snapshot follows the answer (a pinned conversation moves to the top, an archived one to
+   * `archived`, a muted one leaves the unread total); not optimistic.
+   */
+  async updateSettings(chatId: string, change: ConversationSettingsChange): Promise<ConversationSummary> {
+    const { conversation } = await this.track(updateConversationSettings(this.supabase, chatId, change, this.abort.signal));
+    return this.receiveConversation(conversation);
+  }
+
+  /** Mutes or unmutes a conversation: a muted one's unread messages leave the unread total. */
+  setMuted(chatId: string, muted: boolean): Promise<ConversationSummary> {
+    return this.updateSettings(chatId, { muted });
+  }
+
+  /** Archives a conversation up to its latest message, or brings it back; a newer message brings it back by itself. */
+  setArchived(chatId: string, archived: boolean): Promise<ConversationSummary> {
+    return this.updateSettings(chatId, { archived });
+  }
+
+  /** Pins a conversation (listed before every unpinned one) or unpins it. */
+  setPinned(chatId: string, pinned: boolean): Promise<ConversationSummary> {
+    return this.updateSettings(chatId, { pinned });
+  }
+
+  /**
+   * Turns the user's read receipts on or off (chat-settings {read_receipts}). Off, nobody else can see
+   * how far the user has read, and this client announces no reads.
+   */
+  async setReadReceipts(enabled: boolean): Promise<UserSettings> {
+    const settings = await this.track(setReadReceipts(this.supabase, enabled, this.abort.signal));
+    this.dispatch({ type: 'user-settings-received', settings });
+    return settings;
+  }
+
+  /** Whether this client announces its reads in a conversation (ReadReceiptGate; see `announcesReads` in the state). */
+  announcesReads(chatId: string): boolean {
+    return announcesReads(this.state, chatId);
+  }
+
+  /** Whether other members' read announcements in a conversation are heeded (not above the member bound). */
+  hearsReads(chatId: string): boolean {
+    return hearsReads(this.state, chatId);
+  }
+
   // ---- reads
 
   /**
@@ -383,7 +443,11 @@ export class InboxStore {
 
   private async readInbox(): Promise<void> {
     const heldBefore = this.state.summaries;
-    const inbox = await this.withRetry((signal) => fetchInbox(this.supabase, signal));
+    const [inbox, settings] = await Promise.all([
+      this.withRetry((signal) => fetchInbox(this.supabase, signal)),
+      this.withRetry((signal) => fetchUserSettings(this.supabase, signal)).catch(orDefaultSettings),
+    ]);
+    this.dispatch({ type: 'user-settings-received', settings });
     this.dispatch({ type: 'inbox-received', conversations: inbox, heldBefore });
     await Promise.all([
       ...conversationsBehind(this.state).map((chatId) => this.readMissing(chatId)),
@@ -514,6 +578,12 @@ export class InboxStore {
     this.changing.clear();
     this.catchingUp = null;
   }
+}
+
+/** A server older than settings has no chat_user_settings (PostgREST PGRST202): read receipts are on there. */
+function orDefaultSettings(error: unknown): UserSettings {
+  if (error instanceof ChatApiError && error.code === 'PGRST202') return { read_receipts: true, version: 0 };
+  throw error;
 }
 
 /** Calls `check` when a browser window regains focus, is shown, or comes back online. A no-op elsewhere. */

@@ -44,6 +44,14 @@ export {
   type ReadAnnouncement,
   type PresenceJoinResult,
 } from './conversation-presence.ts';
+// Per-user settings (chat-settings): mute, archive, pin, read receipts (InboxStore wraps them too).
+export {
+  fetchUserSettings,
+  setReadReceipts,
+  updateConversationSettings,
+  type ConversationSettingsChange,
+  type ReadReceiptGate,
+} from './settings.ts';
 export {
   UnifiedChannelService,
   type ChannelStatus,
@@ -59,6 +67,7 @@ export {
   EVENT,
   inboxTopic,
   LIMITS,
+  READ_RECEIPTS_MAX_MEMBERS,
   type ConversationSummary,
   type ConversationUpdatePayload,
   type ConversationUpdateReason,
@@ -68,4 +77,5 @@ export {
   type Message,
   type MessageChangePayload,
   type MessageInsertPayload,
+  type UserSettings,
 } from 'supabase-realtime-inbox-contract';

@@ -2,7 +2,7 @@
 // that versions them. Interleavings need real concurrent transactions: Postgres only (PGlite runs
 // one transaction at a time, which is why tests on it never saw the inversion).
 import { describe, expect, it } from 'vitest';
-import { ConversationSummary } from 'supabase-realtime-inbox-contract';
+import { ConversationSummary, type UserSettings } from 'supabase-realtime-inbox-contract';
 import { emptyInbox, inboxCheckpoint, reduce } from 'supabase-realtime-inbox/internal';
 import { addUser, ENGINES, freshDb, postgresWithConnections, user, type TestDb } from '../support/db.ts';
 
@@ -119,7 +119,9 @@ describe.each(ENGINES)('summary versions on %s', (_engine, createDb) => {
     const checkpoint = () => fresh.db.as(user(bob), async (q) => (await q<{ c: unknown }>('select chat_inbox_checkpoint() c'))[0].c);
     const client = async () => {
       const summaries = (await inbox(bob)).map((s) => ConversationSummary.parse(s));
-      return inboxCheckpoint(reduce(emptyInbox, { type: 'inbox-received', conversations: summaries, heldBefore: {} }));
+      const settings = await fresh.db.as(user(bob), async (q) => (await q<{ s: UserSettings }>('select chat_user_settings() s'))[0].s);
+      const held = reduce(emptyInbox, { type: 'user-settings-received', settings });
+      return inboxCheckpoint(reduce(held, { type: 'inbox-received', conversations: summaries, heldBefore: {} }));
     };
     const seen: unknown[] = [];
     const step = async () => {
@@ -134,6 +136,13 @@ describe.each(ENGINES)('summary versions on %s', (_engine, createDb) => {
     await fresh.db.as(user(alice), (q) => q(`select chat_send($1, '[{"text":"a"}]')`, [chat]));
     await step();
     await fresh.db.as(user(bob), (q) => q('select chat_read($1)', [chat]));
+    await step();
+    // Settings move no conversation version: the checkpoint's settings number shows them.
+    await fresh.db.as(user(bob), (q) => q('select chat_settings($1, muted => true, pinned => true)', [chat]));
+    await step();
+    await fresh.db.as(user(bob), (q) => q('select chat_settings($1, archived => true)', [chat]));
+    await step();
+    await fresh.db.as(user(bob), (q) => q('select chat_set_user_settings(false)'));
     await step();
     const open = await newChat(fresh.db, carol, []);
     await fresh.db.query('update conversations set is_public = true where id = $1', [open]);

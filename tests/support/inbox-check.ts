@@ -13,8 +13,9 @@ export async function serverInbox(client: SupabaseClient): Promise<ConversationS
 
 /**
  * Every way the store differs from the server's inbox: conversation order, last message, unread
- * counts and total; and for each conversation with messages loaded, its messages 1..n once each, in
- * order, nothing left pending. Empty when they agree.
+ * counts and total (muted and archived conversations left out), the user's settings of each; and for
+ * each conversation with messages loaded, its messages 1..n once each, in order, nothing left pending.
+ * Empty when they agree.
  */
 export function inboxMismatches(store: InboxStore, server: readonly ConversationSummary[]): string[] {
   const { conversations, unreadTotal, messages } = store.getSnapshot();
@@ -29,6 +30,9 @@ export function inboxMismatches(store: InboxStore, server: readonly Conversation
       problems.push(`${truth.id}: last message ${mine.last_message_number} != ${truth.last_message_number}`);
     }
     if (mine.unread_count !== truth.unread_count) problems.push(`${truth.id}: unread ${mine.unread_count} != ${truth.unread_count}`);
+    for (const key of ['muted', 'pinned', 'archived'] as const) {
+      if (Boolean(mine[key]) !== Boolean(truth[key])) problems.push(`${truth.id}: ${key} ${Boolean(mine[key])} != ${Boolean(truth[key])}`);
+    }
     const loaded = messages[truth.id];
     if (!loaded || loaded.length === 0) continue;
     if (loaded.some(isOptimistic)) problems.push(`${truth.id}: messages still pending`);
@@ -39,7 +43,7 @@ export function inboxMismatches(store: InboxStore, server: readonly Conversation
       problems.push(`${truth.id}: holds ${numbers.length} messages ${first}..${numbers.at(-1)}, server has up to ${truth.last_message_number}`);
     }
   }
-  const total = server.reduce((sum, c) => sum + c.unread_count, 0);
+  const total = server.reduce((sum, c) => (c.muted || c.archived ? sum : sum + c.unread_count), 0);
   if (unreadTotal !== total) problems.push(`unread total ${unreadTotal} != ${total}`);
   return problems;
 }

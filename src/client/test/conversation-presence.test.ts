@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InboxStore } from '../inbox-store.ts';
 import { ConversationPresence, conversationTopic, READ_EVENT, TypingRoster, TypingThrottle, type ReadAnnouncement } from '../conversation-presence.ts';
 
 describe('TypingThrottle', () => {
@@ -106,5 +107,51 @@ describe('ConversationPresence read announcements', () => {
     fake.hear(READ_EVENT, { user_id: 'bob', message_number: -1 });
     fake.hear(READ_EVENT, { user_id: 'bob' });
     expect(heard).toEqual([{ user_id: 'bob', message_number: 4 }]);
+  });
+});
+
+describe('ConversationPresence and the read-receipt gate', () => {
+  const gate = (announce: boolean, hear: boolean) => ({ announcesReads: () => announce, hearsReads: () => hear });
+
+  it('announces nothing when the gate says no (read receipts off, or above the member bound)', async () => {
+    const fake = fakeClient();
+    let announce = false;
+    const room = new ConversationPresence(fake.client as never, 'c', { userId: 'me', receipts: { announcesReads: () => announce, hearsReads: () => true } });
+    const joined = room.join();
+    room.read(3);
+    fake.status('SUBSCRIBED');
+    await joined;
+    room.read(4);
+    expect(fake.sent.filter((m) => m.event === READ_EVENT)).toEqual([]);
+    // Turned on again later: the next read goes out, the ones made while off never do.
+    announce = true;
+    room.read(5);
+    expect(fake.sent.filter((m) => m.event === READ_EVENT).map((m) => m.payload)).toEqual([{ user_id: 'me', message_number: 5 }]);
+  });
+
+  it('drops the others’ announcements when the gate does not heed them', async () => {
+    const fake = fakeClient();
+    const room = new ConversationPresence(fake.client as never, 'c', { userId: 'me', receipts: gate(true, false) });
+    const heard: ReadAnnouncement[] = [];
+    room.onRead((read) => heard.push(read));
+    const joined = room.join();
+    fake.status('SUBSCRIBED');
+    await joined;
+    fake.hear(READ_EVENT, { user_id: 'bob', message_number: 4 });
+    expect(heard).toEqual([]);
+  });
+
+  it('follows the InboxStore made with the same supabase client when given no gate', async () => {
+    const fake = fakeClient();
+    // The store only registers itself here; nothing else of the client is touched before start().
+    const store = new InboxStore(fake.client as never);
+    const room = new ConversationPresence(fake.client as never, 'c', { userId: 'me' });
+    const joined = room.join();
+    fake.status('SUBSCRIBED');
+    await joined;
+    room.read(2);
+    // The store has not read the user's settings yet (nor heard of the conversation): unknown means silent.
+    expect(store.announcesReads('c')).toBe(false);
+    expect(fake.sent.filter((m) => m.event === READ_EVENT)).toEqual([]);
   });
 });

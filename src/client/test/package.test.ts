@@ -50,9 +50,10 @@ it('installs from npm pack with only its own dependencies and imports as documen
     'console.log(JSON.stringify([Object.keys(c).sort(), c.InboxStore === r.InboxStore]))';
   const [names, same] = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: app, encoding: 'utf8' }));
   expect(names).toEqual([
-    'CHANGE_EVENT', 'ChatApiError', 'ConversationPresence', 'EVENT', 'InboxStore', 'LIMITS', 'READ_EVENT', 'TYPING_EVENT', 'TYPING_EXPIRY_MS', 'TYPING_THROTTLE_MS',
-    'UnifiedChannelService', 'conversationTopic', 'deleteMessage', 'editMessage', 'fetchChanges', 'fetchMembers', 'inboxTopic',
-    'isOptimistic', 'leaveConversation', 'markAllRead', 'touchLastSeen',
+    'CHANGE_EVENT', 'ChatApiError', 'ConversationPresence', 'EVENT', 'InboxStore', 'LIMITS', 'READ_EVENT', 'READ_RECEIPTS_MAX_MEMBERS',
+    'TYPING_EVENT', 'TYPING_EXPIRY_MS', 'TYPING_THROTTLE_MS', 'UnifiedChannelService', 'conversationTopic', 'deleteMessage', 'editMessage',
+    'fetchChanges', 'fetchMembers', 'fetchUserSettings', 'inboxTopic', 'isOptimistic', 'leaveConversation', 'markAllRead', 'setReadReceipts',
+    'touchLastSeen', 'updateConversationSettings',
   ]);
   expect(same).toBe(true);
 }, 180_000);

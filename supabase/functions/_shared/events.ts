@@ -12,11 +12,13 @@ import {
   type MessageChangePayload,
   type MessageInsertPayload,
   READ_ALL_EVENT_SIZE,
+  type UserSettings,
 } from './contract/index.ts';
 
 export type RealtimeMessage =
   | { topic: string; event: typeof CHANGE_EVENT.messageUpdate | typeof CHANGE_EVENT.messageDelete; payload: MessageChangePayload; private: true }
   | { topic: string; event: typeof CHANGE_EVENT.conversationsRead; payload: ConversationsReadPayload; private: true }
+  | { topic: string; event: typeof CHANGE_EVENT.userSettings; payload: UserSettings; private: true }
   | { topic: string; event: typeof EVENT.messageInsert; payload: MessageInsertPayload; private: true }
   | { topic: string; event: typeof EVENT.conversationUpdate; payload: ConversationUpdatePayload; private: true };
 
@@ -83,4 +85,9 @@ export function readAllEvents(userId: string, conversations: ConversationsReadPa
     });
   }
   return events;
+}
+
+/** chat-settings {read_receipts}: the user's own channel only (their other tabs and devices). */
+export function userSettingsEvent(userId: string, settings: UserSettings): RealtimeMessage {
+  return { topic: inboxTopic(userId), event: CHANGE_EVENT.userSettings, payload: settings, private: true };
 }

@@ -1,6 +1,6 @@
 // What the write RPCs return (function ↔ database contract; see the chat_rpcs migration).
 import { z } from 'zod';
-import { ConversationSummary, Message } from './contract/index.ts';
+import { ConversationSummary, Message, UserSettings } from './contract/index.ts';
 
 export const Recipient = z.object({
   user_id: z.uuid(),
@@ -69,3 +69,15 @@ export const ReadAllResult = z.object({
   user_id: z.uuid(),
   conversations: z.array(z.object({ chat_id: z.uuid(), last_read_message_number: z.number().int().nonnegative() })),
 });
+
+/** chat_settings: the caller's summary with their settings, and their own unread count and read mark. */
+export const SettingsResult = z.object({
+  user_id: z.uuid(),
+  changed: z.boolean(),
+  unread_count: z.number().int().nonnegative(),
+  last_read_message_number: z.number().int().nonnegative(),
+  conversation: SharedSummary,
+});
+
+/** chat_set_user_settings: the caller's user settings after the change. */
+export const UserSettingsResult = UserSettings.extend({ user_id: z.uuid(), changed: z.boolean() });

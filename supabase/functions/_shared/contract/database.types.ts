@@ -244,7 +244,13 @@ export type Database = {
       'chat_read': { Args: { 'chat_id': string; 'up_to_number'?: number }; Returns: Json };
       'chat_read_all': { Args: Record<PropertyKey, never>; Returns: Json };
       'chat_send': { Args: { 'chat_id': string; 'messages': Json }; Returns: Json };
+      'chat_set_user_settings': { Args: { 'read_receipts': boolean }; Returns: Json };
+      'chat_settings': {
+        Args: { 'archived'?: boolean; 'chat_id': string; 'muted'?: boolean; 'pinned'?: boolean };
+        Returns: Json;
+      };
       'chat_touch_last_seen': { Args: Record<PropertyKey, never>; Returns: string };
+      'chat_user_settings': { Args: Record<PropertyKey, never>; Returns: Json };
     };
     Enums: {
       [_ in never]: never;

@@ -97,8 +97,45 @@ export const ConversationSummary = z.object({
    * Absent from older servers: then it is last_message_number - unread_count.
    */
   last_read_message_number: z.number().int().nonnegative().optional(),
+  // The recipient's own settings (chat-settings). Present in what chat_inbox, chat_changes and
+  // chat-settings answer, and in the `settings` conversation-update; absent elsewhere (a send's or a
+  // join's summary, older servers), which means "as held": a client keeps the settings it has.
+  /** Left out of the unread total; the conversation's own unread_count is unchanged. */
+  muted: z.boolean().optional(),
+  /** Listed before every conversation that is not, then by latest activity. */
+  pinned: z.boolean().optional(),
+  /**
+   * Archived as of this summary: archived_through is set and last_message_number is at most it. A new
+   * message brings the conversation back by itself (no write): recompute it when the number moves.
+   */
+  archived: z.boolean().optional(),
+  /** The last message number when the user archived it; null when not archived. */
+  archived_through: z.number().int().nonnegative().nullable().optional(),
+  /**
+   * Counts every change of this user's settings of this conversation (0: never set). Of two summaries,
+   * the settings of the higher settings_version are the newer, whatever their `version`.
+   */
+  settings_version: z.number().int().nonnegative().optional(),
 });
 export type ConversationSummary = z.infer<typeof ConversationSummary>;
+
+/**
+ * `chat_user_settings()` and the `user-settings` event: the signed-in user's own settings that apply to
+ * every conversation. `read_receipts: false` hides the user's read mark from everyone else, and their
+ * client announces no reads. `version` counts the changes (0: never changed).
+ */
+export const UserSettings = z.object({
+  read_receipts: z.boolean(),
+  version: z.number().int().nonnegative(),
+});
+export type UserSettings = z.infer<typeof UserSettings>;
+
+/**
+ * Read announcements (`read` on chat:<chat_id>) are sent and heeded only in conversations of at most
+ * this many participants. Each announcement costs 1 + (members with the conversation open − 1)
+ * Realtime messages and as many chat_participants reads; above this, receipts are read by polling.
+ */
+export const READ_RECEIPTS_MAX_MEMBERS = 100;
 
 /**
  * `chat_inbox_checkpoint()`: four numbers that change whenever anything in the caller's inbox does. A
@@ -114,6 +151,11 @@ export const InboxCheckpoint = z.object({
   read_marks: z.number().int().nonnegative(),
   /** Sum of the first 8 hex digits of their ids, as unsigned 32-bit numbers. */
   ids: z.number().int().nonnegative(),
+  /**
+   * Sum of their settings_version, plus the user settings' version: settings never move a
+   * conversation's version. Absent from servers older than settings.
+   */
+  settings: z.number().int().nonnegative().optional(),
 });
 export type InboxCheckpoint = z.infer<typeof InboxCheckpoint>;
 
@@ -126,13 +168,16 @@ export const EVENT = {
 export type InboxEventName = (typeof EVENT)[keyof typeof EVENT];
 
 /**
- * Events of edits, deletes and mark-all-read on the same inbox channel (issue 13), with their own
- * payloads (ChangeEventPayloads); the client's channel service subscribes to these and EVENT's alike.
+ * Events of edits, deletes, mark-all-read and user settings on the same inbox channel (issue 13), with
+ * their own payloads (ChangeEventPayloads); the client's channel service subscribes to these and
+ * EVENT's alike.
  */
 export const CHANGE_EVENT = {
   messageUpdate: 'message-update',
   messageDelete: 'message-delete',
   conversationsRead: 'conversations-read',
+  /** chat-settings {read_receipts}: the user's own settings, to their own channel. */
+  userSettings: 'user-settings',
 } as const;
 export type ChangeEventName = (typeof CHANGE_EVENT)[keyof typeof CHANGE_EVENT];
 
@@ -156,6 +201,9 @@ export const ConversationUpdateReason = z.enum([
   'left',
   'removed',
   'participant-left',
+  // chat-settings {chat_id, …}: the user's own settings of the conversation changed; to their own
+  // channel only (their other tabs and devices), as an UPDATE carrying the settings.
+  'settings',
 ]);
 export type ConversationUpdateReason = z.infer<typeof ConversationUpdateReason>;
 
@@ -200,6 +248,7 @@ export const ChangeEventPayloads = {
   [CHANGE_EVENT.messageUpdate]: MessageChangePayload,
   [CHANGE_EVENT.messageDelete]: MessageChangePayload,
   [CHANGE_EVENT.conversationsRead]: ConversationsReadPayload,
+  [CHANGE_EVENT.userSettings]: UserSettings,
 } as const;
 
 // ---- the rules the database enforces too (migration 20261201200001_hostile_input: same definitions)
@@ -313,6 +362,21 @@ export type EditBody = z.infer<typeof EditBody>;
 export const DeleteBody = z.strictObject({ chat_id: uuid, message_id: uuid });
 export type DeleteBody = z.infer<typeof DeleteBody>;
 
+/**
+ * chat-settings for one conversation: the caller's own mute, archive, pin; at least one. `archived: true`
+ * archives up to the current last message; a newer message brings it back.
+ */
+export const ConversationSettingsBody = z
+  .strictObject({ chat_id: uuid, muted: z.boolean().optional(), archived: z.boolean().optional(), pinned: z.boolean().optional() })
+  .refine((b) => b.muted !== undefined || b.archived !== undefined || b.pinned !== undefined, {
+    message: 'at least one of muted, archived, pinned is required',
+  });
+export type ConversationSettingsBody = z.infer<typeof ConversationSettingsBody>;
+
+/** chat-settings without chat_id: the caller's settings for every conversation. */
+export const UserSettingsBody = z.strictObject({ read_receipts: z.boolean() });
+export type UserSettingsBody = z.infer<typeof UserSettingsBody>;
+
 /** Without user_id: leave yourself. With another member's id: the owner (or the secret key) removes them. */
 export const LeaveBody = z.strictObject({ chat_id: uuid, user_id: uuid.optional() });
 export type LeaveBody = z.infer<typeof LeaveBody>;
@@ -331,6 +395,8 @@ export const LeaveResponse = z.object({
   conversation_deleted: z.boolean(),
 });
 export const ReadAllResponse = ConversationsReadPayload.omit({ all: true });
+/** chat-settings {read_receipts}; the conversation form answers a ConversationResponse. */
+export const UserSettingsResponse = z.object({ settings: UserSettings });
 
 /** A row of the chat_members RPC. */
 export const Member = z.object({
@@ -338,7 +404,8 @@ export const Member = z.object({
   role: z.enum(['owner', 'member']),
   joined_at: timestamp,
   invited_by: uuid.nullable(),
-  last_read_message_number: z.number().int().nonnegative(),
+  /** Null when the member turned read receipts off (and is not the caller). */
+  last_read_message_number: z.number().int().nonnegative().nullable(),
   /** Null until presence records it. */
   last_seen_at: timestamp.nullable(),
 });
