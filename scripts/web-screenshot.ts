@@ -1,10 +1,11 @@
 // Regenerates docs/web-inbox.png, the README's picture of the web app: a fresh in-memory stack with
-// the seed's demo accounts, Alice signed in with one click, "Weekend plans" open, Bob answering live.
+// the seed's demo accounts, Alice signed in with one click, "Weekend plans" open, Bob answering live
+// and then editing his answer.
 // Run: npx tsx --conditions=source scripts/web-screenshot.ts
 import { join } from 'node:path';
 import { resolveProjectDir, startLocalStack } from 'supabase-realtime-inbox-local';
 import { buildWebApp } from '../src/web/build.ts';
-import { launchChromium, openApp, openConversation, send, untilConnected, untilMessage } from '../tests/e2e/web/app.ts';
+import { editMessage, launchChromium, messageLog, openApp, openConversation, send, untilConnected, untilMessage } from '../tests/e2e/web/app.ts';
 
 const projectRoot = resolveProjectDir();
 
@@ -23,6 +24,8 @@ try {
   await openConversation(bob.page, 'Weekend plans');
   await send(bob.page, 'Bringing snacks for everyone');
   await untilMessage(alice.page, 'Bringing snacks');
+  await editMessage(bob.page, 'Bringing snacks', 'Bringing snacks and lemonade for everyone');
+  await messageLog(alice.page).getByRole('listitem').filter({ hasText: 'lemonade' }).getByText('edited', { exact: true }).waitFor();
   await alice.page.screenshot({ path: join(projectRoot, 'docs', 'web-inbox.png') });
   console.log('wrote docs/web-inbox.png');
 } finally {

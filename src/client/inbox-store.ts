@@ -336,10 +336,25 @@ export class InboxStore implements ReadReceiptGate {
     this.dispatch({ type: 'conversation-left', chatId });
   }
 
-  /** Marks every conversation read (chat-read {all: true}), in one request. */
+  /** Removes another member (chat-leave {user_id}), as the owner; the summary follows from its participant-left event. */
+  async removeMember(chatId: string, userId: string): Promise<void> {
+    const answer = await this.track(changes.leaveConversation(this.supabase, { chat_id: chatId, user_id: userId }, this.abort.signal));
+    if (answer.reason === 'left') this.dispatch({ type: 'conversation-left', chatId });
+  }
+
+  /**
+   * Marks every conversation read (chat-read {all: true}), in one request. As markRead: unread 0 at
+   * once, then the server's read marks, and those it did not confirm come back if the request fails.
+   */
   async markAllRead(): Promise<void> {
-    const { conversations } = await this.track(changes.markAllRead(this.supabase, this.abort.signal));
-    this.dispatch({ type: 'reads-received', reads: conversations });
+    const marked = this.state.conversations.filter((c) => c.unread_count > 0).map((c) => ({ chatId: c.id, upTo: c.last_message_number }));
+    for (const read of marked) this.dispatch({ type: 'read-marked', ...read });
+    try {
+      const { conversations } = await this.track(changes.markAllRead(this.supabase, this.abort.signal));
+      this.dispatch({ type: 'reads-received', reads: conversations });
+    } finally {
+      for (const read of marked) this.dispatch({ type: 'read-settled', ...read });
+    }
   }
 
   // ---- settings: the user's own, synced to their other tabs and devices by the server's event

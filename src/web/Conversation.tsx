@@ -1,7 +1,8 @@
 // One conversation: who is in it, its history (paged back on demand), the composer. Messages show as
 // soon as they are sent ('sending'), and a send that failed offers to retry with the same
-// client_msg_id, so the server stores it once whatever happened to the first try. Who is typing and
-// who has it open come from its chat:<chat_id> room (claims, shown only for actual participants).
+// client_msg_id, so the server stores it once whatever happened to the first try. Editing and deleting
+// a message is MessageItem's, the members and leaving Members'. Who is typing and who has it open come
+// from its chat:<chat_id> room (claims, shown only for actual participants).
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
 import {
@@ -14,6 +15,8 @@ import {
   type InboxStore,
 } from './client.ts';
 import { titleOf } from './ConversationList.tsx';
+import { Members } from './Members.tsx';
+import { MessageItem } from './MessageItem.tsx';
 import { useParticipants, type Participant } from './participants.ts';
 import { typingLine, useConversationRoom } from './presence.ts';
 
@@ -22,9 +25,11 @@ interface Props {
   supabase: SupabaseClient;
   conversation: ConversationSummary;
   userId: string;
+  /** The user left it (chat-leave answered). */
+  onLeft(): void;
 }
 
-export function Conversation({ store, supabase, conversation, userId }: Props) {
+export function Conversation({ store, supabase, conversation, userId, onLeft }: Props) {
   const { id, unread_count } = conversation;
   const messages = useInbox(store).messages[id] ?? [];
   const room = useConversationRoom(supabase, id, userId);
@@ -36,6 +41,7 @@ export function Conversation({ store, supabase, conversation, userId }: Props) {
   }, [participants]);
   const nameOf = new Map(participants.map((p) => [p.user_id, p.name ?? 'someone']));
   const others = (ids: string[]) => ids.filter((u) => u !== userId && nameOf.has(u)).map((u) => nameOf.get(u)!);
+  const owner = participants.some((p) => p.user_id === userId && p.role === 'owner');
   const [hasOlder, setHasOlder] = useState(false);
   const [loading, setLoading] = useState(true);
 
@@ -68,10 +74,7 @@ export function Conversation({ store, supabase, conversation, userId }: Props) {
     <section className="conversation">
       <header>
         <h2>{titleOf(conversation)}</h2>
-        <p className="participants">
-          {conversation.participant_count} {conversation.participant_count === 1 ? 'participant' : 'participants'}
-          {participants.length > 0 && `: ${participants.map((p) => p.name).join(', ')}`}
-        </p>
+        <Members store={store} conversation={conversation} participants={participants} userId={userId} owner={owner} onLeft={onLeft} />
         <div className="online">
           Online:
           <ul aria-label="Online">
@@ -88,7 +91,7 @@ export function Conversation({ store, supabase, conversation, userId }: Props) {
           </li>
         )}
         {messages.map((m) => (
-          <MessageItem key={m.id} message={m} mine={m.user_id === userId} onRetry={() => retry(store, m)} />
+          <MessageItem key={m.id} store={store} message={m} mine={m.user_id === userId} owner={owner} onRetry={() => retry(store, m)} />
         ))}
       </ol>
       <ReadBy messages={messages} participants={participants} userId={userId} />
@@ -107,23 +110,6 @@ export function Conversation({ store, supabase, conversation, userId }: Props) {
 const retry = (store: InboxStore, m: ChatMessage) => {
   if (isOptimistic(m)) store.retry(m.chat_id, m.client_msg_id).catch(() => {});
 };
-
-function MessageItem({ message: m, mine, onRetry }: { message: ChatMessage; mine: boolean; onRetry(): void }) {
-  const state = isOptimistic(m) ? m.status : null;
-  const error = isOptimistic(m) ? m.error : null;
-  return (
-    <li className={`message ${mine ? 'mine' : ''} ${state ?? ''}`}>
-      <span className="author">{mine ? 'You' : (m.user_name ?? m.role)}</span>
-      <p className="text">{m.text}</p>
-      {state === 'pending' && <span className="state">sending…</span>}
-      {state === 'failed' && (
-        <span className="state">
-          failed{error ? ` (${error})` : ''} <button type="button" onClick={onRetry}>Retry</button>
-        </span>
-      )}
-    </li>
-  );
-}
 
 /** Who else has read the newest stored message (as of the last time the participants were read). */
 function ReadBy({ messages, participants, userId }: { messages: readonly ChatMessage[]; participants: Participant[]; userId: string }) {

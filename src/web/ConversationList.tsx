@@ -8,6 +8,12 @@ interface Props {
 
 export const titleOf = (c: ConversationSummary) => c.title || 'Untitled conversation';
 
+/** The last message, "message deleted" when it is a tombstone (its text is gone). */
+function previewOf({ last_message: m }: ConversationSummary): string {
+  if (!m) return 'No messages yet';
+  return `${m.user_name ?? 'someone'}: ${m.deleted_at ? 'message deleted' : m.text}`;
+}
+
 const time = (iso: string) =>
   new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 
@@ -21,7 +27,7 @@ export function ConversationList({ conversations, openId, onOpen }: Props) {
             <span className="title">{titleOf(c)}</span>
             <time dateTime={c.updated_at}>{time(c.updated_at)}</time>
             <span className="preview">
-              {c.last_message ? `${c.last_message.user_name ?? 'someone'}: ${c.last_message.text}` : 'No messages yet'}
+              {previewOf(c)}
             </span>
             {c.unread_count > 0 && (
               <span className="badge" role="img" aria-label={`${c.unread_count} unread`}>{c.unread_count}</span>

@@ -4,6 +4,7 @@ import type { SupabaseClient, User } from '@supabase/supabase-js';
 import { useEffect, useState } from 'react';
 import { InboxStore, useConnection, useInbox, type Connection } from './client.ts';
 import { Conversation } from './Conversation.tsx';
+import { errorText } from './errors.ts';
 import { ConversationList } from './ConversationList.tsx';
 import { NewConversation } from './NewConversation.tsx';
 
@@ -36,16 +37,16 @@ const LABELS: Record<Connection, string> = {
 };
 
 function InboxView({ store, supabase, user, joinId, error }: Props & { store: InboxStore; error: string | null }) {
-  const { conversations, unreadTotal } = useInbox(store);
+  const { conversations, unreadTotal, left } = useInbox(store);
   const connection = useConnection(store);
   const [openId, setOpenId] = useState(() => new URLSearchParams(location.search).get('c'));
   const [composing, setComposing] = useState(false);
-  const [joinError, setJoinError] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<string | null>(null);
 
   const open = (id: string | null) => {
     setOpenId(id);
     setComposing(false);
-    setJoinError(null);
+    setActionError(null);
     history.replaceState(null, '', id ? `/?c=${id}` : '/');
   };
 
@@ -58,16 +59,19 @@ function InboxView({ store, supabase, user, joinId, error }: Props & { store: In
     store.join(joinId).then(
       () => open(joinId),
       (e: unknown) => {
-        setJoinError(`Could not join that conversation: ${e instanceof Error ? e.message : String(e)}`);
+        setActionError(`Could not join that conversation: ${errorText(e)}`);
         history.replaceState(null, '', '/');
       },
     );
   }, [store, joinId]);
 
   const markAllRead = () => {
-    for (const c of conversations) if (c.unread_count > 0) store.markRead(c.id).catch(() => {});
+    setActionError(null);
+    store.markAllRead().catch((e: unknown) => setActionError(`Could not mark all read: ${errorText(e)}`));
   };
   const current = conversations.find((c) => c.id === openId);
+  // Left in another tab, or removed by the owner: the store dropped it while it was open here.
+  const gone = openId !== null && openId in left;
 
   return (
     <div className="inbox">
@@ -84,11 +88,13 @@ function InboxView({ store, supabase, user, joinId, error }: Props & { store: In
         <ConversationList conversations={conversations} openId={openId} onOpen={open} />
       </aside>
       <main>
-        {(error || joinError) && <p role="alert">{joinError ?? error}</p>}
+        {(error || actionError) && <p role="alert">{actionError ?? error}</p>}
         {composing ? (
           <NewConversation store={store} supabase={supabase} userId={user.id} onCreated={open} onCancel={() => setComposing(false)} />
         ) : current ? (
-          <Conversation key={current.id} store={store} supabase={supabase} conversation={current} userId={user.id} />
+          <Conversation key={current.id} store={store} supabase={supabase} conversation={current} userId={user.id} onLeft={() => open(null)} />
+        ) : gone ? (
+          <p className="empty">You are no longer in this conversation.</p>
         ) : (
           <p className="empty">{conversations.length ? 'Pick a conversation.' : 'No conversations yet: start one.'}</p>
         )}

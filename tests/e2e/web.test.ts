@@ -158,7 +158,10 @@ it('history pages back on demand', async () => {
   const sent = await callFunction(target, 'chat-send', { chat_id: created.body.conversation.id, messages: texts.map((text) => ({ text })) }, headers);
   expect(sent.status).toBe(200);
 
-  // B's open page received them all live; a fresh page holds none and reads the newest page only.
+  // B's open page receives them all live (the fan-out paces them to the Realtime quota, in order: #60
+  // comes last); a fresh page holds none and reads the newest page only. Reloaded before #60 arrived,
+  // the new page would hear the rest live and hold them too.
+  await conversationItem(b.page, 'Long history').filter({ hasText: '#60' }).waitFor();
   await b.page.reload();
   await untilConnected(b.page);
   await openConversation(b.page, 'Long history');

@@ -4,6 +4,7 @@
 // in the vitest suite (tests/e2e/soak.test.ts).
 import { randomUUID } from 'node:crypto';
 import { InboxStore, isOptimistic } from 'supabase-realtime-inbox/client';
+import { type Plan, PLAN_LIMITS } from 'supabase-realtime-inbox-local';
 import { inboxMismatches, serverInbox } from '../support/inbox-check.ts';
 import { asUser, signUp, startLocalTarget, type TestUser } from '../support/stack.ts';
 
@@ -21,6 +22,8 @@ export type Fault = (typeof FAULTS)[number];
 
 export interface SoakOptions {
   engine: 'postgres' | 'pglite';
+  /** The hosted plan whose Realtime quotas the local stack enforces (and the functions pace to). */
+  plan?: Plan;
   users: number;
   conversations: number;
   /** Sends answered 200, in all (batches count once per message). */
@@ -38,6 +41,7 @@ export interface SoakOptions {
 
 export interface SoakReport {
   engine: string;
+  plan: Plan;
   users: number;
   conversations: number;
   answered: number;
@@ -76,7 +80,7 @@ export async function runSoak(options: SoakOptions, seed = Date.now()): Promise<
   const { log } = options;
   log({ event: 'soak_started', seed, ...options, log: undefined });
 
-  const target = await startLocalTarget({ engine: options.engine });
+  const target = await startLocalTarget({ engine: options.engine, realtimeLimits: PLAN_LIMITS[options.plan ?? 'free'] });
   const stores: InboxStore[] = [];
   try {
     const users: TestUser[] = [];
@@ -170,6 +174,7 @@ export async function runSoak(options: SoakOptions, seed = Date.now()): Promise<
     );
     const report: SoakReport = {
       engine: options.engine,
+      plan: options.plan ?? 'free',
       users: options.users,
       conversations: options.conversations,
       answered: answered.size,

@@ -35,6 +35,17 @@ export const FREE_PLAN_LIMITS: TenantLimits = {
   clientPresenceWindowMs: 30_000,
 };
 
+/**
+ * What the hosted plans raise (Supabase docs, Realtime quotas); everything else stays at FREE_PLAN_LIMITS.
+ * Same numbers as the README's "run as another plan" lines.
+ */
+export const PLAN_LIMITS = {
+  free: {},
+  pro: { maxEventsPerSecond: 500, maxJoinsPerSecond: 500, maxConcurrentUsers: 500 },
+  team: { maxEventsPerSecond: 2500, maxJoinsPerSecond: 2500, maxConcurrentUsers: 10_000 },
+} as const satisfies Record<string, Partial<TenantLimits>>;
+export type Plan = keyof typeof PLAN_LIMITS;
+
 const ENV_NAMES: Record<keyof TenantLimits, string> = {
   maxEventsPerSecond: 'TENANT_MAX_EVENTS_PER_SECOND',
   maxJoinsPerSecond: 'TENANT_MAX_JOINS_PER_SECOND',

@@ -82,3 +82,10 @@ export async function send(page: Page, text: string): Promise<void> {
 /** Waits for a message in the open conversation's log (stored, not still sending). */
 export const untilMessage = (page: Page, text: string, timeout = 10_000) =>
   messageLog(page).getByRole('listitem').filter({ hasText: text }).filter({ hasNotText: /sending…|failed/ }).waitFor({ timeout });
+
+/** Edits one of the user's messages in the open conversation through its Edit control (shown on hover). */
+export async function editMessage(page: Page, text: string, next: string): Promise<void> {
+  await messageLog(page).getByRole('listitem').filter({ hasText: text }).getByRole('button', { name: 'Edit', exact: true }).click();
+  await page.getByLabel('Edit message').fill(next);
+  await page.getByLabel('Edit message').press('Enter');
+}

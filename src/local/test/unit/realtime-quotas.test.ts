@@ -1,6 +1,7 @@
 // The rate counter's averaging as hosted's RateCounter does it, and the limits from the environment.
 import { describe, expect, it } from 'vitest';
-import { FREE_PLAN_LIMITS, limitsFromEnv, RateCounter } from '../../realtime/quotas.ts';
+import { readFileSync } from 'node:fs';
+import { FREE_PLAN_LIMITS, limitsFromEnv, PLAN_LIMITS, RateCounter } from '../../realtime/quotas.ts';
 import { ManualTicker } from '../support/quota-clock.ts';
 
 describe('RateCounter', () => {
@@ -63,5 +64,17 @@ describe('limitsFromEnv', () => {
       channelErrorBackoffMs: 0,
     });
     expect(() => limitsFromEnv({ TENANT_MAX_JOINS_PER_SECOND: 'lots' })).toThrow(/TENANT_MAX_JOINS_PER_SECOND/);
+  });
+});
+
+describe('PLAN_LIMITS', () => {
+  it("are the README's commands for running as Pro and Team", () => {
+    const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
+    for (const [plan, name] of [['pro', 'Pro'], ['team', 'Team']] as const) {
+      const line = readme.split('\n').find((l) => new RegExp(`npm start +# ${name}$`).test(l));
+      expect(line, `README has a line that starts the stack as ${name}`).toBeDefined();
+      const env = Object.fromEntries([...line!.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
+      expect(limitsFromEnv(env)).toEqual({ ...FREE_PLAN_LIMITS, ...PLAN_LIMITS[plan] });
+    }
   });
 });
