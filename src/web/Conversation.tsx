@@ -115,7 +115,7 @@ const retry = (store: InboxStore, m: ChatMessage) => {
 function ReadBy({ messages, participants, userId }: { messages: readonly ChatMessage[]; participants: Participant[]; userId: string }) {
   const newest = messages.findLast((m) => !isOptimistic(m));
   if (!newest || newest.message_number === null) return null;
-  const readers = participants.filter((p) => p.user_id !== userId && p.last_read_message_number >= newest.message_number!);
+  const readers = participants.filter((p) => p.user_id !== userId && (p.last_read_message_number ?? 0) >= newest.message_number!);
   return readers.length > 0 ? <p className="read-by">Read by {readers.map((p) => p.name).join(', ')}</p> : null;
 }
 
@@ -178,7 +178,7 @@ function useReadMarksMoved(room: ConversationPresence, known: RefObject<Particip
     () =>
       room.onRead(({ user_id, message_number }) => {
         const mark = known.current.find((p) => p.user_id === user_id)?.last_read_message_number;
-        if (mark !== undefined && message_number > mark) bump();
+        if (mark !== undefined && message_number > (mark ?? 0)) bump();
       }),
     [room, known],
   );

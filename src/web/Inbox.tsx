@@ -7,6 +7,7 @@ import { Conversation } from './Conversation.tsx';
 import { errorText } from './errors.ts';
 import { ConversationList } from './ConversationList.tsx';
 import { NewConversation } from './NewConversation.tsx';
+import { ReadReceiptsSwitch } from './Settings.tsx';
 
 interface Props {
   supabase: SupabaseClient;
@@ -37,7 +38,7 @@ const LABELS: Record<Connection, string> = {
 };
 
 function InboxView({ store, supabase, user, joinId, error }: Props & { store: InboxStore; error: string | null }) {
-  const { conversations, unreadTotal, left } = useInbox(store);
+  const { conversations, active, archived, unreadTotal, left } = useInbox(store);
   const connection = useConnection(store);
   const [openId, setOpenId] = useState(() => new URLSearchParams(location.search).get('c'));
   const [composing, setComposing] = useState(false);
@@ -69,6 +70,8 @@ function InboxView({ store, supabase, user, joinId, error }: Props & { store: In
     setActionError(null);
     store.markAllRead().catch((e: unknown) => setActionError(`Could not mark all read: ${errorText(e)}`));
   };
+  // Muted and archived conversations stay out of the title's total, not out of what Mark all read clears.
+  const anyUnread = conversations.some((c) => c.unread_count > 0);
   const current = conversations.find((c) => c.id === openId);
   // Left in another tab, or removed by the owner: the store dropped it while it was open here.
   const gone = openId !== null && openId in left;
@@ -83,9 +86,10 @@ function InboxView({ store, supabase, user, joinId, error }: Props & { store: In
         </header>
         <div className="row">
           <button type="button" onClick={() => setComposing(true)}>New conversation</button>
-          <button type="button" onClick={markAllRead} disabled={unreadTotal === 0}>Mark all read</button>
+          <button type="button" onClick={markAllRead} disabled={!anyUnread}>Mark all read</button>
         </div>
-        <ConversationList conversations={conversations} openId={openId} onOpen={open} />
+        <ConversationList store={store} active={active} archived={archived} openId={openId} onOpen={open} />
+        <ReadReceiptsSwitch store={store} />
       </aside>
       <main>
         {(error || actionError) && <p role="alert">{actionError ?? error}</p>}

@@ -6,7 +6,8 @@ export interface Participant {
   user_id: string;
   name: string | null;
   role: string;
-  last_read_message_number: number;
+  /** Null for a member who turned read receipts off (the database hides it from the others). */
+  last_read_message_number: number | null;
 }
 
 /**

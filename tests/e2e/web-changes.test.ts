@@ -2,7 +2,7 @@
 // context per user (and a second tab of one): each change shows live on the other screens, controls
 // show only to whom the server allows them, and a refused request shows its reason and undoes what
 // the screen showed ahead of the answer. Every step waits for what a user would see.
-import type { Browser, Page, Route } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildWebApp } from '../../src/web/build.ts';
 import { startLocalTarget } from '../support/stack.ts';
@@ -17,10 +17,12 @@ import {
   openConversation,
   send,
   signUpInApp,
+  title,
   untilConnected,
   untilMessage,
   type WebUser,
 } from './web/app.ts';
+import { holdFunction } from './web/hold.ts';
 
 let target: Awaited<ReturnType<typeof startLocalTarget>>;
 let browser: Browser;
@@ -32,24 +34,7 @@ const message = (page: Page, text: string) => messageLog(page).getByRole('listit
 const control = (page: Page, text: string, name: 'Edit' | 'Delete') => message(page, text).getByRole('button', { name, exact: true });
 /** Accepts the confirm() the next click asks. */
 const confirmNext = (page: Page) => page.once('dialog', (dialog) => void dialog.accept());
-const title = (page: Page, expected: string) => page.waitForFunction((t) => document.title === t, expected);
 const badge = (page: Page, conversation: string) => conversationItem(page, conversation).getByLabel(/unread/);
-
-/** Holds requests to a function until `release` answers them with an error (status, code, message). */
-function holdFunction(page: Page, name: string) {
-  const held: Route[] = [];
-  const pattern = `**/functions/v1/${name}`;
-  const ready = page.route(pattern, (route) => void held.push(route));
-  return {
-    ready,
-    whenHeld: () => expect.poll(() => held.length).toBeGreaterThan(0),
-    async refuse(status: number, code: string, text: string) {
-      const body = JSON.stringify({ error: { code, message: text } });
-      await Promise.all(held.map((route) => route.fulfill({ status, contentType: 'application/json', body })));
-      await page.unroute(pattern);
-    },
-  };
-}
 
 beforeAll(async () => {
   await buildWebApp({ ifStale: true });

@@ -54,14 +54,23 @@ export const connection = (page: Page) => page.getByRole('status', { name: 'Conn
 export const untilConnected = (page: Page, timeout = 15_000) =>
   connection(page).filter({ hasText: /^connected$/ }).waitFor({ timeout });
 
-export const conversations = (page: Page) => page.getByRole('list', { name: 'Conversations' }).getByRole('listitem');
+/** The main list (not archived), pinned first. */
+export const conversations = (page: Page) => page.getByRole('list', { name: 'Conversations', exact: true }).getByRole('listitem');
+
+/** The archived ones, listed once "Archived (N)" is unfolded. */
+export const archivedConversations = (page: Page) => page.getByRole('list', { name: 'Archived conversations' }).getByRole('listitem');
 
 export const conversationItem = (page: Page, title: string) => conversations(page).filter({ hasText: title });
 
 export const messageLog = (page: Page) => page.getByRole('log');
 
+/** A conversation's Pin, Mute, Archive control (Unpin, Unmute, Unarchive when set), named with its title. */
+export const settingControl = (page: Page, title: string, verb: string) =>
+  page.getByRole('button', { name: `${verb} ${title}`, exact: true });
+
 export async function openConversation(page: Page, title: string): Promise<void> {
-  await conversationItem(page, title).getByRole('button').click();
+  // The item's first button opens it; its settings controls follow.
+  await conversationItem(page, title).getByRole('button').first().click();
   await page.getByRole('heading', { name: title }).waitFor();
 }
 
@@ -89,3 +98,6 @@ export async function editMessage(page: Page, text: string, next: string): Promi
   await page.getByLabel('Edit message').fill(next);
   await page.getByLabel('Edit message').press('Enter');
 }
+
+export const title = (page: Page, expected: string) => page.waitForFunction((t) => document.title === t, expected);
+
