@@ -205,7 +205,18 @@ function profile(results: EngineResults): string[][] {
   });
 }
 
-export function markdown(run: RunResults): string {
+/** docs/benchmarks-notes.md: written by hand, kept by every run (see markdown()). */
+export const NOTES_FILE = 'benchmarks-notes.md';
+
+/** The notes as they go into the page: without the comment that says where they come from. */
+export const notesSection = (notes: string) => notes.replace(/^<!--[\s\S]*?-->\s*/, '').trim();
+
+/**
+ * docs/benchmarks.md. `notes` (docs/benchmarks-notes.md) is the hand-written part: what the old
+ * figures got wrong, the before → after figures of each speed-up. It goes in after the introduction,
+ * so a full run regenerates every table without losing it.
+ */
+export function markdown(run: RunResults, notes?: string): string {
   const { machine } = run;
   return `# Benchmarks
 
@@ -229,7 +240,7 @@ with at least ${MIN_SAMPLES_FOR_P99} samples; n = samples). Ratios: the median o
 (lowest–highest).
 
 ![send → every participant received, median, by group size](benchmarks-latency.svg)
-
+${notes ? `\n<!-- From docs/${NOTES_FILE} (written by hand; edit it there, not here). -->\n\n${notesSection(notes)}\n` : ''}
 ${run.engines.map((results) => `## ${results.engine === 'pglite' ? 'Embedded PGlite (the default)' : 'Postgres 15'}
 
 ${mdTable(['goal (#16)', 'measured: ratio (per-round range)', ''], goalRows(results))}
@@ -268,7 +279,9 @@ export const READING = `## Reading these numbers
   call, a read of \`response.*\`, COMMIT, plus a user and a session lookup for a user token. lite sets
   each setting with its own \`set_config\` (ten statements per RPC); the stack now batches them into two
   (\`src/local/lite-statements.ts\`), which took ours from 15 to 7 statements per send and the seed
-  from 18 to 12 (16 → 8 for a signed-in session, with its session lookup).
+  from 18 to 12 (16 → 8 for a signed-in session, with its session lookup). BEGIN and those two answer
+  nothing lite reads, so they go with the next statement (one multi-statement \`exec\` on PGlite, one
+  pipelined write on Postgres): ours' 7 statements take 4 round trips on Postgres, 5 calls on PGlite.
 - **What lite costs.** Every lite request pays its sequential statements, whoever calls: compare the
   one-row read through lite with the secret key against the bare statement. A user token adds only the
   user (and session) lookup: the user-token row against the secret-key row (#16 measured 1.4–1.9 ms on

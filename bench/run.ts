@@ -2,7 +2,7 @@
 // one run. `-- --quick` is a smoke run (small groups, short timings; it writes no docs).
 // `-- --engine pglite` (or postgres) limits the run to one engine; `-- --only fanout,database` to some
 // modules (a targeted run: bench/results/targeted.json, no docs); `-- --help` lists them.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { resolveProjectDir } from 'supabase-realtime-inbox-local';
@@ -14,7 +14,7 @@ import { functionLatency } from './function-latency.ts';
 import { type Engine, startBench } from './harness.ts';
 import { liteCost } from './lite-cost.ts';
 import { quotaCost } from './quota-cost.ts';
-import { type EngineResults, latencySvg, markdown, type RunResults, textTable } from './report.ts';
+import { type EngineResults, latencySvg, markdown, NOTES_FILE, type RunResults, textTable } from './report.ts';
 import { realtimeThroughput } from './realtime-throughput.ts';
 import { rowLock } from './row-lock.ts';
 import { throughput } from './throughput.ts';
@@ -143,7 +143,9 @@ mkdirSync(resultsDir, { recursive: true });
 writeFileSync(join(resultsDir, targeted ? 'targeted.json' : quick ? 'quick.json' : 'latest.json'), `${JSON.stringify(run, null, 2)}\n`);
 if (run.mode === 'full') {
   mkdirSync(join(projectRoot, 'docs'), { recursive: true });
-  writeFileSync(join(projectRoot, 'docs', 'benchmarks.md'), markdown(run));
+  const notesPath = join(projectRoot, 'docs', NOTES_FILE);
+  const notes = existsSync(notesPath) ? readFileSync(notesPath, 'utf8') : undefined;
+  writeFileSync(join(projectRoot, 'docs', 'benchmarks.md'), markdown(run, notes));
   writeFileSync(join(projectRoot, 'docs', 'benchmarks-latency.svg'), latencySvg(run));
 }
 // Lingering sockets of closed clients must not keep the process up.
