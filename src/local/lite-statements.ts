@@ -108,7 +108,18 @@ export function deferStatements(connection: Connection, kind: 'pglite' | 'postgr
   if (kind === 'pglite') {
     const pg = connection.driver as PGlite;
     const query = pg.query.bind(pg);
+    const exec = pg.exec.bind(pg);
     let held: string[] = [];
+    // Anything run with exec while statements are held runs after them, in the same pass.
+    pg.exec = ((text: string, options?: unknown) => {
+      if (held.length === 0) return exec(text, options as never);
+      // Each held entry is one statement, so the caller's results follow theirs.
+      const before = held.length;
+      const batch = [...held, text].join(';\n');
+      held = [];
+      counts.roundTrips++;
+      return exec(batch, options as never).then((results) => results.slice(before));
+    }) as PGlite['exec'];
     pg.query = (async (text: string, params?: unknown[], options?: unknown) => {
       counts.statements++;
       if (isDeferrable(text)) {
@@ -119,7 +130,7 @@ export function deferStatements(connection: Connection, kind: 'pglite' | 'postgr
         const batch = held.join(';\n');
         held = [];
         counts.roundTrips++;
-        await pg.exec(batch);
+        await exec(batch);
       }
       counts.roundTrips++;
       return query(text, params, options as never);

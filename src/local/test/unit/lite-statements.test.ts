@@ -37,6 +37,14 @@ describe('on PGlite', () => {
       .toEqual({ statements: 4, roundTrips: 3 });
   });
 
+  it('runs held statements before anything exec runs, and answers exec with its own results only', async () => {
+    await pg.query('BEGIN');
+    await pg.query(HELD, ['x.z', 'held']);
+    const results = await pg.exec(`select current_setting('x.z') v; select 2 n`);
+    await pg.query('COMMIT');
+    expect(results.map((r) => r.rows[0])).toEqual([{ v: 'held' }, { n: 2 }]);
+  });
+
   it('answers the next query with a held statement’s error', async () => {
     await pg.query('BEGIN');
     await pg.query(HELD, ['not a valid name', 'x']);
