@@ -80,7 +80,7 @@ export async function fanout(bench: Bench, participants: number, rounds: number,
   }
 }
 
-const zero = (): Counts => ({ rest: 0, realtimeApi: 0, statements: 0, realtimeMessages: 0, realtimeDeliveries: 0 });
+const zero = (): Counts => ({ rest: 0, realtimeApi: 0, statements: 0, roundTrips: 0, realtimeMessages: 0, realtimeDeliveries: 0 });
 
 function add(into: Counts, delta: Counts): void {
   for (const key of Object.keys(into) as (keyof Counts)[]) into[key] += delta[key];

@@ -148,6 +148,8 @@ export interface Counts {
   rest: number;
   realtimeApi: number;
   statements: number;
+  /** Round trips those statements took (lite's driver sends some together: src/local/lite-statements.ts). */
+  roundTrips: number;
   /** Messages handed to Realtime's REST API and sent on (what the quota counts as ingress). */
   realtimeMessages: number;
   /** Frames Realtime wrote to subscribers for those messages (egress). */
@@ -155,13 +157,20 @@ export interface Counts {
 }
 
 export function counts(bench: Bench): Counts {
-  const { rest, realtimeApi, statements } = bench.stack.requestCounts();
-  return { rest, realtimeApi, statements, ...bench.realtime };
+  const { rest, realtimeApi, statements, roundTrips } = bench.stack.requestCounts();
+  return { rest, realtimeApi, statements, roundTrips, ...bench.realtime };
 }
 
 export function perSend(before: Counts, after: Counts, sends: number): Counts {
   const per = (key: keyof Counts) => Math.round(((after[key] - before[key]) / sends) * 100) / 100;
-  return { rest: per('rest'), realtimeApi: per('realtimeApi'), statements: per('statements'), realtimeMessages: per('realtimeMessages'), realtimeDeliveries: per('realtimeDeliveries') };
+  return {
+    rest: per('rest'),
+    realtimeApi: per('realtimeApi'),
+    statements: per('statements'),
+    roundTrips: per('roundTrips'),
+    realtimeMessages: per('realtimeMessages'),
+    realtimeDeliveries: per('realtimeDeliveries'),
+  };
 }
 
 /** A client process aimed at this stack. */

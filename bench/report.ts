@@ -12,22 +12,23 @@ import { type Distribution, formatDistribution, formatRatio, middle, MIN_SAMPLES
 import type { ThroughputResult } from './throughput.ts';
 import { type QuotaCostRow, quotaCostTable } from './quota-cost.ts';
 
+/** A targeted run (`--only`) leaves out the modules it did not run. */
 export interface EngineResults {
   engine: Engine;
-  fanout: FanoutResult[];
-  throughput: ThroughputResult[];
-  database: DatabaseResult;
-  rowLock: RowLockResult;
-  lite: LiteCostResult;
-  channels: ChannelsResult[];
+  fanout?: FanoutResult[];
+  throughput?: ThroughputResult[];
+  database?: DatabaseResult;
+  rowLock?: RowLockResult;
+  lite?: LiteCostResult;
+  channels?: ChannelsResult[];
   /** Ours only. */
-  functionLatency: FunctionLatencyResult[];
-  convergence: ConvergenceResult[];
-  realtime: RealtimeThroughputResult;
+  functionLatency?: FunctionLatencyResult[];
+  convergence?: ConvergenceResult[];
+  realtime?: RealtimeThroughputResult;
 }
 
 export interface RunResults {
-  mode: 'quick' | 'full';
+  mode: 'quick' | 'full' | 'targeted';
   startedAt: string;
   machine: { cpu: string; cores: number; memoryGiB: number; node: string; platform: string; loadAverage: number[] };
   engines: EngineResults[];
@@ -50,20 +51,23 @@ const at = (r: Ratio | undefined, test: (v: number) => boolean) => (r ? test(r.v
 export function goals(results: EngineResults): Goal[] {
   const out: Goal[] = [];
   const db = results.database;
-  out.push({ goal: 'chat_send ≤ 2× a bare INSERT (database only, median)', measured: formatRatio(db.ratio), met: db.ratio.value <= 2 });
+  if (db) out.push({ goal: 'chat_send ≤ 2× a bare INSERT (database only, median)', measured: formatRatio(db.ratio), met: db.ratio.value <= 2 });
   const rl = results.rowLock;
-  const perRound = (a: number[], b: number[]) => a.map((v, i) => v / b[i]);
-  const rlRatio = (a: number[]): Ratio => {
-    const rounds = perRound(a, rl.floorRounds);
-    return { value: round(middle(rounds), 2), range: [round(Math.min(...rounds), 2), round(Math.max(...rounds), 2)] };
-  };
-  const small = rlRatio(rl.chatSend2Rounds);
-  const large = rlRatio(rl.chatSend1000Rounds);
-  out.push(
-    { goal: `sends/s into one conversation (${rl.writers} writers), 2 participants ≥ 0.6× the row-lock floor`, measured: formatRatio(small), met: small.value >= 0.6 },
-    { goal: `the same at ${rl.largeParticipants} participants ≥ 0.3× the floor`, measured: formatRatio(large), met: large.value >= 0.3 },
-  );
-  const two = results.fanout.find((f) => f.participants === 2);
+  if (rl) {
+    const perRound = (a: number[], b: number[]) => a.map((v, i) => v / b[i]);
+    const rlRatio = (a: number[]): Ratio => {
+      const rounds = perRound(a, rl.floorRounds);
+      return { value: round(middle(rounds), 2), range: [round(Math.min(...rounds), 2), round(Math.max(...rounds), 2)] };
+    };
+    const small = rlRatio(rl.chatSend2Rounds);
+    const large = rlRatio(rl.chatSend1000Rounds);
+    out.push(
+      { goal: `sends/s into one conversation (${rl.writers} writers), 2 participants ≥ 0.6× the row-lock floor`, measured: formatRatio(small), met: small.value >= 0.6 },
+      { goal: `the same at ${rl.largeParticipants} participants ≥ 0.3× the floor`, measured: formatRatio(large), met: large.value >= 0.3 },
+    );
+  }
+  const fanouts = results.fanout ?? [];
+  const two = fanouts.find((f) => f.participants === 2);
   if (two) {
     const answered = ratioFrom(two, 'ours', 'floor', 'response');
     const received = ratioFrom(two, 'ours', 'floor', 'delivery');
@@ -72,7 +76,7 @@ export function goals(results: EngineResults): Goal[] {
       { goal: 'all received ≤ 1.5× the same-hops floor, 2 participants (median)', measured: formatRatio(received), met: at(received, (v) => v <= 1.5) },
     );
   }
-  for (const f of results.fanout) {
+  for (const f of fanouts) {
     const med = ratioFrom(f, 'ours', 'seed', 'delivery');
     const p99 = ratioFrom(f, 'ours', 'seed', 'delivery', 'p99');
     out.push({
@@ -88,6 +92,7 @@ const verdict = (met: boolean | undefined) => (met === undefined ? 'not measurab
 const counted = (c: Counts) => [
   [`PostgREST requests / send`, c.rest],
   [`Postgres statements / send (sent by lite)`, c.statements],
+  [`database round trips / send (lite sends BEGIN and its settings with the next statement)`, c.roundTrips ?? c.statements],
   [`Realtime REST requests / send`, c.realtimeApi],
   [`Realtime messages / send: in (REST)`, c.realtimeMessages],
   [`Realtime messages / send: delivered (frames to sockets)`, c.realtimeDeliveries],
@@ -98,7 +103,7 @@ const HEADER = ['measure', 'ours', 'seed design', 'same-hops floor'];
 
 function rows(results: EngineResults): string[][] {
   const out: string[][] = [];
-  for (const f of results.fanout) {
+  for (const f of results.fanout ?? []) {
     const d = f.designs;
     const p = `${f.participants} participants`;
     out.push(
@@ -107,33 +112,40 @@ function rows(results: EngineResults): string[][] {
       ...counted(d.ours.perSend).map(([label], i) => [`${p}: ${label}`, ...DESIGNS.map((k) => `${counted(d[k].perSend)[i][1]}`)]),
     );
   }
-  const senders = [...new Set(results.throughput.map((t) => t.senders))];
+  const throughputs = results.throughput ?? [];
+  const senders = [...new Set(throughputs.map((t) => t.senders))];
   for (const n of senders) {
     const cell = (design: 'ours' | 'seed') => {
-      const t = results.throughput.find((x) => x.design === design && x.senders === n)!;
+      const t = throughputs.find((x) => x.design === design && x.senders === n)!;
       return `${t.messagesPerSecond} (rounds ${Math.min(...t.perSecondRounds)}–${Math.max(...t.perSecondRounds)}; lost ${t.lost}, dup ${t.duplicates})`;
     };
-    const t = results.throughput[0];
+    const t = throughputs[0];
     out.push([`throughput, ${n} sender(s) × ${t.participants} participants, answered within ${t.seconds} s: sends/s`, cell('ours'), cell('seed'), '']);
   }
   const db = results.database;
-  out.push(
-    [`database only: chat_send RPC (ours) vs bare INSERT (floor)`, formatDistribution(db.rpc), '', formatDistribution(db.insert)],
-    [`database only: rows written per send`, `${db.rpcRowsWritten}`, '', '1'],
-  );
+  if (db) {
+    out.push(
+      [`database only: chat_send RPC (ours) vs bare INSERT (floor)`, formatDistribution(db.rpc), '', formatDistribution(db.insert)],
+      [`database only: rows written per send`, `${db.rpcRowsWritten}`, '', '1'],
+    );
+  }
   const rl = results.rowLock;
   const range = (v: number[]) => `rounds ${Math.min(...v)}–${Math.max(...v)}`;
-  out.push(
-    [`one conversation, ${rl.writers} writers (${rl.writersVia}), database only: sends/s at 2 participants`, `${rl.chatSend2} (${range(rl.chatSend2Rounds)})`, '', `${rl.floor} (${range(rl.floorRounds)}, row-lock numbering)`],
-    [`the same at ${rl.largeParticipants} participants`, `${rl.chatSend1000} (${range(rl.chatSend1000Rounds)})`, '', `${rl.floor} (the floor does not depend on the group)`],
-  );
+  if (rl) {
+    out.push(
+      [`one conversation, ${rl.writers} writers (${rl.writersVia}), database only: sends/s at 2 participants`, `${rl.chatSend2} (${range(rl.chatSend2Rounds)})`, '', `${rl.floor} (${range(rl.floorRounds)}, row-lock numbering)`],
+      [`the same at ${rl.largeParticipants} participants`, `${rl.chatSend1000} (${range(rl.chatSend1000Rounds)})`, '', `${rl.floor} (the floor does not depend on the group)`],
+    );
+  }
   const lite = results.lite;
-  out.push(
-    ['one-row read, bare statement in a transaction', '', '', formatDistribution(lite.direct)],
-    ['the same read through lite, secret key', formatDistribution(lite.secretKey), '', ''],
-    ['the same read through lite, user token (lite looks the user up)', formatDistribution(lite.userToken), '', ''],
-  );
-  for (const c of results.channels) {
+  if (lite) {
+    out.push(
+      ['one-row read, bare statement in a transaction', '', '', formatDistribution(lite.direct)],
+      ['the same read through lite, secret key', formatDistribution(lite.secretKey), '', ''],
+      ['the same read through lite, user token (lite looks the user up)', formatDistribution(lite.userToken), '', ''],
+    );
+  }
+  for (const c of results.channels ?? []) {
     out.push([
       `client, ${c.conversations} conversation(s): connections / channels`,
       `${c.ours.connections} / ${c.ours.channels}`,
@@ -146,18 +158,20 @@ function rows(results: EngineResults): string[][] {
 
 function oursOnly(results: EngineResults): string[][] {
   return [
-    ...results.functionLatency.map((f) => [
+    ...(results.functionLatency ?? []).map((f) => [
       `chat-send answers, ${f.participants} participants, nobody subscribed`,
-      `${formatDistribution(f.answered)}; ${f.perSend.rest} PostgREST request, ${f.perSend.statements} statements, ${f.perSend.realtimeApi} Realtime request per send`,
+      `${formatDistribution(f.answered)}; ${f.perSend.rest} PostgREST request, ${f.perSend.statements} statements in ${f.perSend.roundTrips} round trips, ${f.perSend.realtimeApi} Realtime request per send`,
     ]),
-    ...results.convergence.map((c) => [
+    ...(results.convergence ?? []).map((c) => [
       `InboxStore back in sync after ${c.missed} missed messages: ms from Realtime back / from rejoined`,
       `${c.convergeMs} / ${c.catchUpMs} (holds ${c.held}/${c.missed}, ${c.inOrder ? 'in order' : 'OUT OF ORDER'})`,
     ]),
-    [
-      `Realtime server: deliveries/s to ${results.realtime.subscribers} private subscribers from REST batches`,
-      `${results.realtime.deliveriesPerSecond} (${results.realtime.deliveries} deliveries)`,
-    ],
+    ...(results.realtime
+      ? [[
+        `Realtime server: deliveries/s to ${results.realtime.subscribers} private subscribers from REST batches`,
+        `${results.realtime.deliveriesPerSecond} (${results.realtime.deliveries} deliveries)`,
+      ]]
+      : []),
   ];
 }
 
@@ -185,13 +199,24 @@ const mdTable = (header: string[], body: string[][]) =>
 
 function profile(results: EngineResults): string[][] {
   const m = (d: Distribution) => `${d.median}`;
-  return results.fanout.map((f) => {
+  return (results.fanout ?? []).map((f) => {
     const { ours, seed, floor } = f.designs;
     return [`${f.participants}`, m(ours.response), `${ours.rpcMedianMs ?? ''}`, `${ours.broadcastMedianMs ?? ''}`, m(ours.delivery), m(floor.response), m(floor.delivery), m(seed.response), m(seed.delivery)];
   });
 }
 
-export function markdown(run: RunResults): string {
+/** docs/benchmarks-notes.md: written by hand, kept by every run (see markdown()). */
+export const NOTES_FILE = 'benchmarks-notes.md';
+
+/** The notes as they go into the page: without the comment that says where they come from. */
+export const notesSection = (notes: string) => notes.replace(/^<!--[\s\S]*?-->\s*/, '').trim();
+
+/**
+ * docs/benchmarks.md. `notes` (docs/benchmarks-notes.md) is the hand-written part: what the old
+ * figures got wrong, the before → after figures of each speed-up. It goes in after the introduction,
+ * so a full run regenerates every table without losing it.
+ */
+export function markdown(run: RunResults, notes?: string): string {
   const { machine } = run;
   return `# Benchmarks
 
@@ -215,7 +240,7 @@ with at least ${MIN_SAMPLES_FOR_P99} samples; n = samples). Ratios: the median o
 (lowest–highest).
 
 ![send → every participant received, median, by group size](benchmarks-latency.svg)
-
+${notes ? `\n<!-- From docs/${NOTES_FILE} (written by hand; edit it there, not here). -->\n\n${notesSection(notes)}\n` : ''}
 ${run.engines.map((results) => `## ${results.engine === 'pglite' ? 'Embedded PGlite (the default)' : 'Postgres 15'}
 
 ${mdTable(['goal (#16)', 'measured: ratio (per-round range)', ''], goalRows(results))}
@@ -254,7 +279,9 @@ export const READING = `## Reading these numbers
   call, a read of \`response.*\`, COMMIT, plus a user and a session lookup for a user token. lite sets
   each setting with its own \`set_config\` (ten statements per RPC); the stack now batches them into two
   (\`src/local/lite-statements.ts\`), which took ours from 15 to 7 statements per send and the seed
-  from 18 to 12 (16 → 8 for a signed-in session, with its session lookup).
+  from 18 to 12 (16 → 8 for a signed-in session, with its session lookup). BEGIN and those two answer
+  nothing lite reads, so they go with the next statement (one multi-statement \`exec\` on PGlite, one
+  pipelined write on Postgres): ours' 7 statements take 4 round trips on Postgres, 5 calls on PGlite.
 - **What lite costs.** Every lite request pays its sequential statements, whoever calls: compare the
   one-row read through lite with the secret key against the bare statement. A user token adds only the
   user (and session) lookup: the user-token row against the secret-key row (#16 measured 1.4–1.9 ms on
@@ -309,7 +336,7 @@ export function latencySvg(run: RunResults): string {
       label: `${labels[design]} (${results.engine})`,
       dashed: results.engine === 'postgres',
       color: colors[design],
-      points: results.fanout.map((f) => [f.participants, f.designs[design].delivery.median] as const),
+      points: (results.fanout ?? []).map((f) => [f.participants, f.designs[design].delivery.median] as const),
     }))
   );
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));

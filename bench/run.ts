@@ -1,7 +1,8 @@
 // `npm run bench`: every benchmark on both engines, ours beside the seed design and the floors, in
 // one run. `-- --quick` is a smoke run (small groups, short timings; it writes no docs).
-// `-- --engine pglite` (or postgres) limits the run to one engine.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// `-- --engine pglite` (or postgres) limits the run to one engine; `-- --only fanout,database` to some
+// modules (a targeted run: bench/results/targeted.json, no docs); `-- --help` lists them.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { resolveProjectDir } from 'supabase-realtime-inbox-local';
@@ -13,16 +14,34 @@ import { functionLatency } from './function-latency.ts';
 import { type Engine, startBench } from './harness.ts';
 import { liteCost } from './lite-cost.ts';
 import { quotaCost } from './quota-cost.ts';
-import { type EngineResults, latencySvg, markdown, type RunResults, textTable } from './report.ts';
+import { type EngineResults, latencySvg, markdown, NOTES_FILE, type RunResults, textTable } from './report.ts';
 import { realtimeThroughput } from './realtime-throughput.ts';
 import { rowLock } from './row-lock.ts';
 import { throughput } from './throughput.ts';
 
 const projectRoot = resolveProjectDir();
 
+const MODULES = ['fanout', 'throughput', 'database', 'rowLock', 'lite', 'channels', 'functionLatency', 'convergence', 'realtime', 'quotaCost'] as const;
+type Module = (typeof MODULES)[number];
+
+const argValue = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+if (process.argv.includes('--help')) {
+  console.log(`npm run bench [-- options]
+  --quick                 smoke run: small groups, short timings, writes bench/results/quick.json only
+  --engine pglite|postgres one engine (default both)
+  --only a,b              only these modules (${MODULES.join(', ')});
+                          writes bench/results/targeted.json, never the docs
+  --groups 2,100          fan-out group sizes (default 2,10,100,1000; quick 2,10)
+  --rounds N              rounds of the fan-out, database and lite comparisons`);
+  process.exit(0);
+}
 const quick = process.argv.includes('--quick');
-const engineArg = process.argv[process.argv.indexOf('--engine') + 1];
-const engines: Engine[] = process.argv.includes('--engine') ? [engineArg as Engine] : ['pglite', 'postgres'];
+const engines: Engine[] = argValue('--engine') ? [argValue('--engine') as Engine] : ['pglite', 'postgres'];
+const only = argValue('--only')?.split(',') as Module[] | undefined;
+const unknown = only?.filter((m) => !MODULES.includes(m));
+if (unknown?.length) throw new Error(`unknown module(s) ${unknown.join(', ')}: one of ${MODULES.join(', ')}`);
+const runs = (module: Module) => !only || only.includes(module);
+const targeted = only !== undefined;
 
 // [participants, rounds, sends per round]; latency: [participants, rounds, sends per round].
 const plan = quick
@@ -35,6 +54,14 @@ const plan = quick
     rowLock: { seconds: 3, rounds: 3, large: 1000 }, lite: [5, 100], conversations: [1, 10, 100],
     latency: [[2, 5, 100], [10, 5, 100], [100, 5, 100]], missed: [20, 1000], realtime: [100, 200],
   };
+const groupsArg = argValue('--groups')?.split(',').map(Number);
+if (groupsArg) plan.groups = groupsArg.map((n) => [n, ...(plan.groups.find((g) => g[0] === n) ?? [n, 5, n >= 100 ? 20 : 40]).slice(1)]);
+const roundsArg = argValue('--rounds');
+if (roundsArg) {
+  plan.groups = plan.groups.map(([n, , sends]) => [n, Number(roundsArg), sends]);
+  plan.db = [Number(roundsArg), plan.db[1]];
+  plan.lite = [Number(roundsArg), plan.lite[1]];
+}
 
 const progress = (message: string) => console.error(`[bench] ${message}`);
 
@@ -42,29 +69,49 @@ async function runEngine(engine: Engine): Promise<EngineResults> {
   progress(`${engine}: starting the stack`);
   const bench = await startBench(engine);
   try {
-    const results: Partial<EngineResults> = { engine, fanout: [], functionLatency: [] };
-    for (const [participants, rounds, sends] of plan.groups) {
-      progress(`${engine}: fan-out to ${participants} (ours, seed, floor × ${rounds} rounds)`);
-      results.fanout!.push(await fanout(bench, participants, rounds, sends));
+    const results: Partial<EngineResults> = { engine };
+    if (runs('fanout')) {
+      results.fanout = [];
+      for (const [participants, rounds, sends] of plan.groups) {
+        progress(`${engine}: fan-out to ${participants} (ours, seed, floor × ${rounds} rounds)`);
+        results.fanout.push(await fanout(bench, participants, rounds, sends));
+      }
     }
-    progress(`${engine}: throughput`);
-    results.throughput = await throughput(bench, plan.senders, plan.seconds, plan.throughputRounds);
-    progress(`${engine}: database cost`);
-    results.database = await databaseCost(bench, plan.db[0], plan.db[1]);
-    progress(`${engine}: one conversation, 8 writers, database only`);
-    results.rowLock = await rowLock(bench, plan.rowLock.seconds, plan.rowLock.rounds, plan.rowLock.large);
-    progress(`${engine}: lite's own cost`);
-    results.lite = await liteCost(bench, plan.lite[0], plan.lite[1]);
-    progress(`${engine}: channels per user`);
-    results.channels = await channelsPerUser(bench, plan.conversations);
-    for (const [participants, rounds, sends] of plan.latency) {
-      progress(`${engine}: chat-send latency, ${participants} participants`);
-      results.functionLatency!.push(await functionLatency(bench, participants, rounds, sends));
+    if (runs('throughput')) {
+      progress(`${engine}: throughput`);
+      results.throughput = await throughput(bench, plan.senders, plan.seconds, plan.throughputRounds);
     }
-    progress(`${engine}: client convergence`);
-    results.convergence = await convergence(bench, plan.missed);
-    progress(`${engine}: Realtime server throughput`);
-    results.realtime = await realtimeThroughput(bench, plan.realtime[0], plan.realtime[1]);
+    if (runs('database')) {
+      progress(`${engine}: database cost`);
+      results.database = await databaseCost(bench, plan.db[0], plan.db[1]);
+    }
+    if (runs('rowLock')) {
+      progress(`${engine}: one conversation, 8 writers, database only`);
+      results.rowLock = await rowLock(bench, plan.rowLock.seconds, plan.rowLock.rounds, plan.rowLock.large);
+    }
+    if (runs('lite')) {
+      progress(`${engine}: lite's own cost`);
+      results.lite = await liteCost(bench, plan.lite[0], plan.lite[1]);
+    }
+    if (runs('channels')) {
+      progress(`${engine}: channels per user`);
+      results.channels = await channelsPerUser(bench, plan.conversations);
+    }
+    if (runs('functionLatency')) {
+      results.functionLatency = [];
+      for (const [participants, rounds, sends] of plan.latency) {
+        progress(`${engine}: chat-send latency, ${participants} participants`);
+        results.functionLatency.push(await functionLatency(bench, participants, rounds, sends));
+      }
+    }
+    if (runs('convergence')) {
+      progress(`${engine}: client convergence`);
+      results.convergence = await convergence(bench, plan.missed);
+    }
+    if (runs('realtime')) {
+      progress(`${engine}: Realtime server throughput`);
+      results.realtime = await realtimeThroughput(bench, plan.realtime[0], plan.realtime[1]);
+    }
     return results as EngineResults;
   } finally {
     await bench.close();
@@ -72,7 +119,7 @@ async function runEngine(engine: Engine): Promise<EngineResults> {
 }
 
 const run: RunResults = {
-  mode: quick ? 'quick' : 'full',
+  mode: targeted ? 'targeted' : quick ? 'quick' : 'full',
   startedAt: new Date().toISOString(),
   machine: {
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -85,7 +132,7 @@ const run: RunResults = {
   engines: [],
 };
 for (const engine of engines) run.engines.push(await runEngine(engine));
-if (engines.includes('pglite')) {
+if (engines.includes('pglite') && runs('quotaCost')) {
   progress('quota cost per plan (PGlite stacks enforcing each plan)');
   run.quotaCost = await quotaCost(quick ? { plans: ['Free'], sizes: [2] } : { plans: ['Free', 'Pro', 'Team'], sizes: [2, 10, 100, 1000] }, progress);
 }
@@ -93,10 +140,12 @@ if (engines.includes('pglite')) {
 console.log(textTable(run));
 const resultsDir = join(projectRoot, 'bench', 'results');
 mkdirSync(resultsDir, { recursive: true });
-writeFileSync(join(resultsDir, quick ? 'quick.json' : 'latest.json'), `${JSON.stringify(run, null, 2)}\n`);
-if (!quick) {
+writeFileSync(join(resultsDir, targeted ? 'targeted.json' : quick ? 'quick.json' : 'latest.json'), `${JSON.stringify(run, null, 2)}\n`);
+if (run.mode === 'full') {
   mkdirSync(join(projectRoot, 'docs'), { recursive: true });
-  writeFileSync(join(projectRoot, 'docs', 'benchmarks.md'), markdown(run));
+  const notesPath = join(projectRoot, 'docs', NOTES_FILE);
+  const notes = existsSync(notesPath) ? readFileSync(notesPath, 'utf8') : undefined;
+  writeFileSync(join(projectRoot, 'docs', 'benchmarks.md'), markdown(run, notes));
   writeFileSync(join(projectRoot, 'docs', 'benchmarks-latency.svg'), latencySvg(run));
 }
 // Lingering sockets of closed clients must not keep the process up.

@@ -4,6 +4,7 @@
 // signature) counted as no token, i.e. anon. Hosted, the API roles are the only roles PostgREST can
 // switch to, tokens carry `exp`, and a bad token is a 401.
 import { errors, jwtVerify } from 'jose';
+import { rememberVerified } from './auth/verified-tokens.ts';
 
 /** The roles an API request may run as (PostgREST's authenticator is granted exactly these). */
 export const API_ROLES: readonly string[] = ['anon', 'authenticated', 'service_role'];
@@ -17,26 +18,34 @@ const postgrestError = (status: number, code: string, message: string, details: 
     headers: { 'content-type': 'application/json' },
   });
 
-/** 401 in PostgREST's words when a bearer token is not one hosted PostgREST would accept. */
-export async function tokenRejection(request: Request, jwtSecret: string, apiKeys: ReadonlySet<string>): Promise<Response | null> {
-  const header = request.headers.get('authorization');
-  if (header === null) return null;
-  const token = header.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
-  if (!token) return postgrestError(401, 'PGRST301', 'Expected a Bearer token in the Authorization header');
-  if (apiKeys.has(token)) return null;
-  let claims: Record<string, unknown>;
-  try {
-    claims = (await jwtVerify(token, new TextEncoder().encode(jwtSecret), { algorithms: ['HS256'], requiredClaims: ['exp'] }))
-      .payload;
-  } catch (error) {
-    if (error instanceof errors.JWTExpired) return postgrestError(401, 'PGRST303', 'JWT expired');
-    if (error instanceof errors.JWTClaimValidationFailed) return postgrestError(401, 'PGRST303', `JWT ${error.message}`);
-    return postgrestError(401, 'PGRST301', 'No suitable key or wrong key type', 'None of the keys was able to decode the JWT');
-  }
-  if (claims.role !== undefined && !API_ROLES.includes(claims.role as string)) {
-    return postgrestError(401, 'PGRST301', `JWT role ${JSON.stringify(claims.role)} is not one of ${API_ROLES.join(', ')}`);
-  }
-  return null;
+/**
+ * A check answering 401 in PostgREST's words when a bearer token is not one hosted PostgREST would
+ * accept. Tokens it accepted are remembered (auth/verified-tokens.ts), their expiry checked on every use.
+ */
+export function createTokenGuard(jwtSecret: string, apiKeys: ReadonlySet<string>): (request: Request) => Promise<Response | null> {
+  const key = new TextEncoder().encode(jwtSecret);
+  const verify = rememberVerified(async (token) =>
+    (await jwtVerify(token, key, { algorithms: ['HS256'], requiredClaims: ['exp'] })).payload
+  );
+  return async (request) => {
+    const header = request.headers.get('authorization');
+    if (header === null) return null;
+    const token = header.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+    if (!token) return postgrestError(401, 'PGRST301', 'Expected a Bearer token in the Authorization header');
+    if (apiKeys.has(token)) return null;
+    let claims: Record<string, unknown>;
+    try {
+      claims = await verify(token);
+    } catch (error) {
+      if (error instanceof errors.JWTExpired) return postgrestError(401, 'PGRST303', 'JWT expired');
+      if (error instanceof errors.JWTClaimValidationFailed) return postgrestError(401, 'PGRST303', `JWT ${error.message}`);
+      return postgrestError(401, 'PGRST301', 'No suitable key or wrong key type', 'None of the keys was able to decode the JWT');
+    }
+    if (claims.role !== undefined && !API_ROLES.includes(claims.role as string)) {
+      return postgrestError(401, 'PGRST301', `JWT role ${JSON.stringify(claims.role)} is not one of ${API_ROLES.join(', ')}`);
+    }
+    return null;
+  };
 }
 
 /** Nesting depth of a JSON text, counted without parsing (brackets outside strings). */

@@ -6,10 +6,16 @@ import type postgres from 'postgres';
 
 type Settings = Record<string, string>;
 
+/**
+ * Marks a statement whose result lite never reads, so the driver may send it with the next one
+ * (see deferStatements). Only the statements this file writes carry it.
+ */
+const DEFERRABLE = '/* deferrable */';
+
 /** One SELECT setting every GUC, transaction-local, in the given order. */
 function setConfigs(tx: Kysely<unknown>, settings: Settings) {
   const calls = Object.entries(settings).map(([name, value]) => sql`set_config(${name}, ${value}, true)`);
-  return sql`select ${sql.join(calls)}`.execute(tx);
+  return sql`${sql.raw(DEFERRABLE)} select ${sql.join(calls)}`.execute(tx);
 }
 
 interface JwtContext {
@@ -68,15 +74,66 @@ export function batchContextStatements(connection: Connection): void {
   };
 }
 
-/** Counts every statement lite's driver sends (the benchmarks report statements per send). */
-export function countStatements(connection: Connection, kind: 'pglite' | 'postgres'): () => number {
-  let count = 0;
+/** A statement the driver may hold back and send with the next: BEGIN, and the settings above. */
+export const isDeferrable = (text: string) => text.startsWith(DEFERRABLE) || /^begin$/i.test(text.trim());
+
+/** What lite's driver sent: statements, and the round trips to the database they took. */
+export interface StatementCounts {
+  statements: number;
+  roundTrips: number;
+}
+
+/** A statement text with its $n parameters written as string literals (E'' quoting: any setting). */
+export function inlineParameters(text: string, params: readonly unknown[]): string {
+  return text.replace(/\$(\d+)/g, (_, n: string) => `E'${String(params[Number(n) - 1]).replace(/\\/g, '\\\\').replace(/'/g, "''")}'`);
+}
+
+const EMPTY_PGLITE_RESULT = { rows: [], fields: [], affectedRows: 0 };
+const emptyPostgresResult = () => Object.assign([], { command: 'SELECT', count: 0 });
+
+/**
+ * lite sends every statement of a request and waits for its answer before the next: BEGIN, its two
+ * settings statements, the call, the response settings, COMMIT. BEGIN and the settings answer
+ * nothing lite reads, so they are held back and go with the next statement:
+ * - PGlite: each query is a full pass through the WebAssembly backend and its protocol (~0.5 ms here
+ *   even for `select 1`), so the held statements run as one multi-statement `exec` before the next
+ *   query: three passes become one.
+ * - Postgres: postgres.js pipelines what is sent on one connection, so the held statements are sent
+ *   at once and their answers awaited with the next statement's: four round trips become one.
+ * A held statement's error surfaces as the next statement's (the transaction is aborted then anyway,
+ * and lite rolls it back). Every statement is counted, and every round trip.
+ */
+export function deferStatements(connection: Connection, kind: 'pglite' | 'postgres'): () => StatementCounts {
+  const counts: StatementCounts = { statements: 0, roundTrips: 0 };
   if (kind === 'pglite') {
     const pg = connection.driver as PGlite;
     const query = pg.query.bind(pg);
-    pg.query = ((...args: Parameters<PGlite['query']>) => {
-      count++;
-      return query(...args);
+    const exec = pg.exec.bind(pg);
+    let held: string[] = [];
+    // Anything run with exec while statements are held runs after them, in the same pass.
+    pg.exec = ((text: string, options?: unknown) => {
+      if (held.length === 0) return exec(text, options as never);
+      // Each held entry is one statement, so the caller's results follow theirs.
+      const before = held.length;
+      const batch = [...held, text].join(';\n');
+      held = [];
+      counts.roundTrips++;
+      return exec(batch, options as never).then((results) => results.slice(before));
+    }) as PGlite['exec'];
+    pg.query = (async (text: string, params?: unknown[], options?: unknown) => {
+      counts.statements++;
+      if (isDeferrable(text)) {
+        held.push(inlineParameters(text, params ?? []));
+        return EMPTY_PGLITE_RESULT;
+      }
+      if (held.length > 0) {
+        const batch = held.join(';\n');
+        held = [];
+        counts.roundTrips++;
+        await exec(batch);
+      }
+      counts.roundTrips++;
+      return query(text, params, options as never);
     }) as PGlite['query'];
   } else {
     // lite's Kysely dialect reserves a connection per query or transaction and sends with `unsafe`.
@@ -85,12 +142,25 @@ export function countStatements(connection: Connection, kind: 'pglite' | 'postgr
     driver.reserve = async () => {
       const reserved = await reserve();
       const unsafe = reserved.unsafe.bind(reserved);
-      reserved.unsafe = ((...args: Parameters<typeof unsafe>) => {
-        count++;
-        return unsafe(...args);
+      let held: Promise<unknown>[] = [];
+      reserved.unsafe = ((text: string, params?: never[], options?: never) => {
+        counts.statements++;
+        const sent = unsafe(text, params, options);
+        if (isDeferrable(text)) {
+          // Sent now (a postgres.js query starts when awaited), answered with the next statement.
+          const answered = sent.then(() => undefined);
+          answered.catch(() => {});
+          held.push(answered);
+          return Promise.resolve(emptyPostgresResult());
+        }
+        counts.roundTrips++;
+        if (held.length === 0) return sent;
+        const waiting = held;
+        held = [];
+        return Promise.all([...waiting, sent]).then(() => sent);
       }) as typeof unsafe;
       return reserved;
     };
   }
-  return () => count;
+  return () => ({ ...counts });
 }

@@ -1,8 +1,8 @@
 import { App, type ResolvedKey } from '@supabase/lite';
 import type { StackDatabase } from './database.ts';
 import type { StackKeys } from './keys.ts';
-import { asPostgrestStatus, bodyRejection, tokenRejection } from './lite-guard.ts';
-import { batchContextStatements, countStatements } from './lite-statements.ts';
+import { asPostgrestStatus, bodyRejection, createTokenGuard } from './lite-guard.ts';
+import { batchContextStatements, deferStatements } from './lite-statements.ts';
 
 export interface LiteOptions {
   jwtExpirySeconds: number;
@@ -14,7 +14,7 @@ export interface LiteOptions {
  * `service_role` (lite alone knows only the new-style keys).
  */
 export function createLite(db: StackDatabase, keys: StackKeys, options: LiteOptions) {
-  const statements = countStatements(db.connection, db.kind);
+  const statements = deferStatements(db.connection, db.kind);
   batchContextStatements(db.connection);
   const resolved = new Map<string, ResolvedKey>([
     [keys.publishableKey, { type: 'publishable', claims: { role: 'anon' } }],
@@ -42,6 +42,7 @@ export function createLite(db: StackDatabase, keys: StackKeys, options: LiteOpti
   });
 
   const apiKeys = new Set(resolved.keys());
+  const tokenRejection = createTokenGuard(keys.jwtSecret, apiKeys);
 
   /** The whole response is read inside the exclusive section: lite's transaction ends with it. */
   function serve(request: Request): Promise<Response> {
@@ -58,7 +59,7 @@ export function createLite(db: StackDatabase, keys: StackKeys, options: LiteOpti
    */
   async function fetch(request: Request): Promise<Response> {
     if (!new URL(request.url).pathname.startsWith('/rest/v1/')) return serve(request);
-    const rejection = await tokenRejection(request, keys.jwtSecret, apiKeys);
+    const rejection = await tokenRejection(request);
     if (rejection) return rejection;
     if (request.body) {
       const body = await request.arrayBuffer();

@@ -9,6 +9,7 @@ import { createFaults, type Faults } from './faults.ts';
 import { createGateway, type Mount, type RequestCounts } from './gateway.ts';
 import { resolveKeys, type StackKeys } from './keys.ts';
 import { createLite, type Lite } from './lite.ts';
+import type { StatementCounts } from './lite-statements.ts';
 import { prepareDatabase } from './migrate.ts';
 import { createDatabasePolicy, limitsFromEnv, type TenantLimits } from './realtime/index.ts';
 import { createRealtimeSwitch, type RealtimeSwitch } from './realtime-switch.ts';
@@ -55,8 +56,8 @@ export interface LocalStack {
   functions: string[];
   /** The database itself, for tests and benchmarks that need to set up data in bulk. */
   db: StackDatabase;
-  /** Requests by service, and the statements lite sent to the database (the benchmarks count both). */
-  requestCounts(): RequestCounts & { statements: number };
+  /** Requests by service, and the statements lite sent to the database and the round trips they took (the benchmarks count them). */
+  requestCounts(): RequestCounts & StatementCounts;
   /** Take Realtime down (every socket closed, new ones refused, REST 503) and bring it back. */
   realtime: Pick<RealtimeSwitch, 'stop' | 'start' | 'stats'>;
   /** Fault injection for tests and the soak. */
@@ -151,7 +152,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     dbUrl: db.url,
     functions: functions.names,
     db,
-    requestCounts: () => ({ ...gateway.requestCounts(), statements: lite.statements() }),
+    requestCounts: () => ({ ...gateway.requestCounts(), ...lite.statements() }),
     realtime: { stop: () => realtime.stop(), start: () => realtime.start(), stats: () => realtime.stats() },
     faults: faults.faults,
     stop,

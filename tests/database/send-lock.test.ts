@@ -22,11 +22,11 @@ function asUser(sub: string, text: string, params: unknown[], hold?: Promise<voi
   });
 }
 
-/** Until some backend waits for a row lock: the send has done its reads and queued for the lock. */
+/** Until a backend of this database (other test files send in theirs) waits for a row lock: the send has done its reads and queued for the lock. */
 const sendIsWaitingForTheLock = () =>
   waitFor(async () => {
     const [{ n }] = await pg.db.query<{ n: number }>(
-      `select count(*)::int n from pg_stat_activity where wait_event_type = 'Lock' and query like '%chat_send%'`,
+      `select count(*)::int n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%chat_send%'`,
     );
     return n > 0;
   }, 'the send to wait for the conversation lock');
@@ -40,7 +40,7 @@ it('a joiner who commits between the send’s roster read and its lock is a reci
   let commitJoin!: () => void;
   const joinHeld = new Promise<void>((resolve) => (commitJoin = resolve));
   const join = asUser(bob, 'select chat_join($1) r', [chat], joinHeld);
-  await waitFor(async () => (await pg.db.query<{ n: number }>(`select count(*)::int n from pg_stat_activity where query like '%chat_join%' and state = 'idle in transaction'`))[0].n > 0, 'the join to hold the lock');
+  await waitFor(async () => (await pg.db.query<{ n: number }>(`select count(*)::int n from pg_stat_activity where datname = current_database() and query like '%chat_join%' and state = 'idle in transaction'`))[0].n > 0, 'the join to hold the lock');
   const send = asUser(alice, `select chat_send($1, '[{"text":"raced"}]') r`, [chat]);
   await sendIsWaitingForTheLock();
   commitJoin();
@@ -62,7 +62,7 @@ it('two sends of the same client_msg_id racing for the lock store one message an
   let commitFirst!: () => void;
   const firstHeld = new Promise<void>((resolve) => (commitFirst = resolve));
   const first = asUser(alice, 'select chat_send($1, $2::text::jsonb) r', [chat, body], firstHeld);
-  await waitFor(async () => (await pg.db.query<{ n: number }>(`select count(*)::int n from pg_stat_activity where query like '%chat_send%' and state = 'idle in transaction'`))[0].n > 0, 'the first send to hold the lock');
+  await waitFor(async () => (await pg.db.query<{ n: number }>(`select count(*)::int n from pg_stat_activity where datname = current_database() and query like '%chat_send%' and state = 'idle in transaction'`))[0].n > 0, 'the first send to hold the lock');
   const second = asUser(alice, 'select chat_send($1, $2::text::jsonb) r', [chat, body]);
   await sendIsWaitingForTheLock();
   commitFirst();

@@ -4,7 +4,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildWebApp } from '../../src/web/build.ts';
-import { callFunction, newClient, PASSWORD, startLocalTarget } from '../support/stack.ts';
+import { callFunction, newClient, PASSWORD, startLocalTarget, waitFor } from '../support/stack.ts';
 import {
   connection,
   conversationItem,
@@ -165,6 +165,9 @@ it('history pages back on demand', async () => {
   const texts = Array.from({ length: 60 }, (_, i) => `#${String(i + 1).padStart(2, '0')}`);
   const sent = await callFunction(target, 'chat-send', { chat_id: created.body.conversation.id, messages: texts.map((text) => ({ text })) }, headers);
   expect(sent.status).toBe(200);
+  // The broadcast runs after the answer: once it is out it went to B's open page, not to the fresh one below.
+  const chatId = created.body.conversation.id;
+  await waitFor(() => target.logs.some((l) => l.event === 'chat_send_broadcast_sent' && l.chat_id === chatId), 'the broadcast to go out');
 
   // B's open page receives them all live (the fan-out paces them to the Realtime quota, in order: #60
   // comes last); a fresh page holds none and reads the newest page only. Reloaded before #60 arrived,

@@ -2,6 +2,7 @@
 // the functions gateway applies verify_jwt with it. Realtime's messages, since it came from there.
 import { jwtVerify } from 'jose';
 import { API_ROLES } from '../lite-guard.ts';
+import { rememberVerified } from './verified-tokens.ts';
 
 export interface Claims {
   role: string;
@@ -37,6 +38,7 @@ const ALGORITHMS = ['HS256', 'HS384', 'HS512'];
  */
 export function createTokenResolver(opts: { jwtSecret: string; publishableKeys: string[]; secretKeys: string[] }): TokenResolver {
   const secret = new TextEncoder().encode(opts.jwtSecret);
+  const verify = rememberVerified(async (token) => (await jwtVerify(token, secret, { algorithms: ALGORITHMS })).payload);
   const publishable = new Set(opts.publishableKeys);
   const secretKeys = new Set(opts.secretKeys);
 
@@ -48,7 +50,7 @@ export function createTokenResolver(opts: { jwtSecret: string; publishableKeys: 
 
     let claims: Record<string, unknown>;
     try {
-      claims = (await jwtVerify(token, secret, { algorithms: ALGORITHMS })).payload;
+      claims = await verify(token);
     } catch (error) {
       throw toTokenError(error);
     }
