@@ -52,7 +52,7 @@ it('installs from npm pack with only its own dependencies and imports as documen
   expect(names).toEqual([
     'CHANGE_EVENT', 'ChatApiError', 'ConversationPresence', 'EVENT', 'InboxStore', 'LIMITS', 'READ_EVENT', 'TYPING_EVENT', 'TYPING_EXPIRY_MS', 'TYPING_THROTTLE_MS',
     'UnifiedChannelService', 'conversationTopic', 'deleteMessage', 'editMessage', 'fetchChanges', 'fetchMembers', 'inboxTopic',
-    'isOptimistic', 'leaveConversation', 'markAllRead', 'touchLastSeen',
+    'isOptimistic', 'leaveConversation', 'markAllRead', 'messageTopic', 'touchLastSeen',
   ]);
   expect(same).toBe(true);
 }, 180_000);
