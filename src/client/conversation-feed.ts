@@ -35,6 +35,8 @@ export class ConversationFeed {
   /** The removal of the channel let go of: supabase.channel() hands back a topic's channel until it is gone. */
   private released: Promise<unknown> = Promise.resolve();
   private readonly backoff: Backoff;
+  /** Answers the join under way, if any: leave() ends it. */
+  private settle: ((result: FeedJoinResult) => void) | undefined;
 
   constructor(
     private readonly supabase: SupabaseLike,
@@ -57,6 +59,7 @@ export class ConversationFeed {
 
   async leave(): Promise<void> {
     this.closed = true;
+    this.settle?.({ status: 'refused', reason: 'left before it joined' });
     clearTimeout(this.retryTimer);
     const channel = this.channel;
     this.channel = null;
@@ -70,8 +73,13 @@ export class ConversationFeed {
     const channel = this.supabase.channel(messageTopic(this.chatId), { config: { private: true } });
     channel.on('broadcast', { event: EVENT.messageInsert }, ({ payload }) => this.deliver(payload));
     this.channel = channel;
-    return new Promise((resolve) => {
+    return new Promise((done) => {
       let first = true;
+      const resolve = (result: FeedJoinResult) => {
+        this.settle = undefined;
+        done(result);
+      };
+      this.settle = resolve;
       channel.subscribe((status, error) => {
         if (channel !== this.channel) return;
         if (status === 'SUBSCRIBED') {
