@@ -4,7 +4,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildWebApp } from '../../src/web/build.ts';
-import { callFunction, newClient, PASSWORD, startLocalTarget } from '../support/stack.ts';
+import { callFunction, newClient, PASSWORD, startLocalTarget, waitFor } from '../support/stack.ts';
 import {
   connection,
   conversationItem,
@@ -157,6 +157,12 @@ it('history pages back on demand', async () => {
   const texts = Array.from({ length: 60 }, (_, i) => `#${String(i + 1).padStart(2, '0')}`);
   const sent = await callFunction(target, 'chat-send', { chat_id: created.body.conversation.id, messages: texts.map((text) => ({ text })) }, headers);
   expect(sent.status).toBe(200);
+  // The fan-out is paced (122 Realtime messages at the Free plan's budget: about 3 s); a page reloaded
+  // before it ends would receive the rest live, and hold more than the newest page.
+  await waitFor(
+    () => target.logs.some((l) => l.event === 'chat_send_broadcast_sent' && l.chat_id === created.body.conversation.id),
+    'the batch’s broadcast to go out',
+  );
 
   // B's open page received them all live; a fresh page holds none and reads the newest page only.
   await b.page.reload();
