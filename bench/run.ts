@@ -13,7 +13,7 @@ import { fanout } from './fanout.ts';
 import { functionLatency } from './function-latency.ts';
 import { type Engine, startBench } from './harness.ts';
 import { liteCost } from './lite-cost.ts';
-import { quotaCost } from './quota-cost.ts';
+import { fullPlan, quickPlan, quotaCost } from './quota-cost.ts';
 import { type EngineResults, latencySvg, markdown, NOTES_FILE, type RunResults, textTable } from './report.ts';
 import { realtimeThroughput } from './realtime-throughput.ts';
 import { rowLock } from './row-lock.ts';
@@ -134,7 +134,7 @@ const run: RunResults = {
 for (const engine of engines) run.engines.push(await runEngine(engine));
 if (engines.includes('pglite') && runs('quotaCost')) {
   progress('quota cost per plan (PGlite stacks enforcing each plan)');
-  run.quotaCost = await quotaCost(quick ? { plans: ['Free'], sizes: [2] } : { plans: ['Free', 'Pro', 'Team'], sizes: [2, 10, 100, 1000] }, progress);
+  run.quotaCost = await quotaCost(quick ? quickPlan() : fullPlan(), progress);
 }
 
 console.log(textTable(run));

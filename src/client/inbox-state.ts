@@ -176,8 +176,14 @@ function applyEvent(state: InboxState, event: InboxEvent): InboxState {
     state = readmit(state, [event.payload.data]);
   }
   switch (event.name) {
-    case 'message-insert':
-      return receiveMessages(state, event.payload.chat_id, [event.payload.message]);
+    case 'message-insert': {
+      const { chat_id: id, message, conversation, version } = event.payload;
+      const next = receiveMessages(state, id, [message]);
+      // Inline summaries (CHAT_SEND_SUMMARY=inline): the conversation-update this replaces, applied alike.
+      if (conversation) return advanceSynced(receiveSummaries(next, [conversation]), id, conversation.version);
+      // A large conversation's message topic: the version after the send, without a summary.
+      return version === undefined ? next : advanceSynced(next, id, version);
+    }
     case 'message-update':
     case 'message-delete':
       return changeMessage(state, event.payload.chat_id, event.payload.message, event.payload.version);
@@ -191,7 +197,12 @@ function applyEvent(state: InboxState, event: InboxEvent): InboxState {
       const next = receiveSummaries(state, [data]);
       // Sends, joins and leaves change no held message, so the held messages are as new as this version;
       // after a gap they are not, and stay behind until a chat_changes read.
-      return advanceSynced(next, data.id, data.version);
+      const synced = advanceSynced(next, data.id, data.version);
+      // Its last message is a stored message like any other: where messages are held, it is one less to
+      // read (a large conversation's coalesced update after one send brings no message-insert).
+      return data.last_message && storedCount(synced.messages[data.id] ?? []) > 0
+        ? receiveMessages(synced, data.id, [data.last_message])
+        : synced;
     }
   }
 }
@@ -645,6 +656,9 @@ export function missingAfter(state: InboxState, chatId: string): number | null {
   const newest = Math.max((held[count - 1] as Message).message_number, state.summaries[chatId]?.last_message_number ?? 0);
   return end < newest ? end : null;
 }
+
+/** The highest number of the stored messages held for a conversation, 0 when none is. */
+export const newestStored = (state: InboxState, chatId: string): number => lastStored(state.messages[chatId])?.message_number ?? 0;
 
 /**
  * The chat_messages page (`after_number`, `row_limit`) of up to `size` messages just before the oldest one

@@ -25,6 +25,7 @@ import {
 import { retryWithBackoff, type RetryOptions } from './backoff.ts';
 import * as changes from './changes.ts';
 import { UnifiedChannelService, type ChannelStatus } from './channel-service.ts';
+import { ConversationFeed, type FeedJoinResult } from './conversation-feed.ts';
 import type { InboxEvent } from './events.ts';
 import {
   announcesReads,
@@ -37,6 +38,7 @@ import {
   inboxCheckpoint,
   isOptimistic,
   missingAfter,
+  newestStored,
   olderPage,
   reduce,
   sameCheckpoint,
@@ -84,6 +86,8 @@ export interface InboxStoreStats {
   gapReads: number;
   /** chat_changes reads: a version gap, or a summary newer than the edits and deletes held. */
   changeReads: number;
+  /** Reads of what an open conversation's message topic may have missed, after each (re)join. */
+  feedReads: number;
 }
 
 export type JoinResult = z.output<typeof JoinResponse>;
@@ -102,7 +106,7 @@ export class InboxStore implements ReadReceiptGate {
   /** The catch-up under way, so a checkpoint that differs meanwhile does not start another. */
   private catchingUp: Promise<void> | null = null;
   private catchUpAgain = false;
-  readonly stats: InboxStoreStats = { checkpoints: 0, repairs: 0, rejoins: 0, gapReads: 0, changeReads: 0 };
+  readonly stats: InboxStoreStats = { checkpoints: 0, repairs: 0, rejoins: 0, gapReads: 0, changeReads: 0, feedReads: 0 };
   private readonly listeners = new Set<() => void>();
   private readonly inFlight = new Set<Promise<unknown>>();
   /** The catch-up read under way per conversation, so gaps seen meanwhile do not start another. */
@@ -110,6 +114,10 @@ export class InboxStore implements ReadReceiptGate {
   /** The chat_changes read under way per conversation, likewise. */
   private readonly changing = new Map<string, Promise<void>>();
   private detach: (() => void)[] = [];
+  /** Open conversations' message topics (openConversation). */
+  private readonly feeds = new Map<string, ConversationFeed>();
+  /** The history page being read per conversation, which a topic's first read waits for. */
+  private readonly historyLoads = new Map<string, Promise<unknown>>();
   private started: Promise<void> | null = null;
   /** Aborted on stop() and when the user changes, so answers meant for the old state never land in the new one. */
   private abort = new AbortController();
@@ -159,6 +167,7 @@ export class InboxStore implements ReadReceiptGate {
     for (const off of this.detach) off();
     this.detach = [];
     this.started = null;
+    this.closeFeeds();
     this.cancelRequests();
     if (this.ownsService) this.service.cleanup();
   }
@@ -239,15 +248,79 @@ export class InboxStore implements ReadReceiptGate {
 
   private adopt(userId: string | null): void {
     this.userId = userId;
+    this.closeFeeds();
     this.cancelRequests();
     this.dispatch({ type: 'reset' });
   }
 
   private onEvent(event: InboxEvent): void {
     this.dispatch({ type: 'event', event });
-    if (event.name === 'message-insert') this.fillGap(event.payload.chat_id);
+    if (event.name === 'conversations-read' || event.name === 'user-settings') return;
+    const chatId = event.payload.chat_id;
+    // A number past the messages held (a message-insert, or a summary: inline, or a large conversation's
+    // coalesced update): read what is missing.
+    if (event.name === 'message-insert' || event.name === 'conversation-update') this.fillGap(chatId);
     // A version that skipped one, on an edit, a delete or a summary: a change was missed.
-    else if (event.name !== 'conversations-read' && event.name !== 'user-settings') this.followChanges(event.payload.chat_id);
+    this.followChanges(chatId);
+    // Left or removed: its message topic is closed to this user now.
+    if (chatId in this.state.left) void this.closeConversation(chatId);
+  }
+
+  // ---- open conversations
+
+  /**
+   * Opens a conversation the user is looking at: joins its message topic (chat-messages:<chat_id>), where
+   * the server sends a large conversation's messages instead of to every member's inbox
+   * (CHAT_LARGE_CONVERSATION_MEMBERS); for a small one the topic stays silent (one channel, no
+   * messages). After every (re)join the store reads what the topic may have missed: the messages after
+   * the newest held, or the newest page when none is held (after a `loadMessages` under way, not twice).
+   * Resolves once joined; a non-member is refused (`refused`) and nothing stays open. One open
+   * conversation is the usual case; each costs one channel of the socket's 100.
+   */
+  async openConversation(chatId: string): Promise<FeedJoinResult> {
+    if (this.feeds.has(chatId)) return { status: 'joined' };
+    const feed = new ConversationFeed(this.supabase, chatId, {
+      onEvent: (event) => this.onEvent(event),
+      onJoined: () => this.background(this.readNewer(chatId)),
+    });
+    this.feeds.set(chatId, feed);
+    const joined = await feed.join();
+    if (joined.status === 'refused' && this.feeds.get(chatId) === feed) this.feeds.delete(chatId);
+    return joined;
+  }
+
+  /** The user no longer looks at the conversation: leaves its message topic. The inbox keeps following it. */
+  async closeConversation(chatId: string): Promise<void> {
+    const feed = this.feeds.get(chatId);
+    if (!feed) return;
+    this.feeds.delete(chatId);
+    await feed.leave();
+  }
+
+  /** The conversations open now (openConversation). */
+  get openConversations(): string[] {
+    return [...this.feeds.keys()];
+  }
+
+  private closeFeeds(): void {
+    for (const chatId of [...this.feeds.keys()]) void this.closeConversation(chatId);
+  }
+
+  /** Everything after the newest message held: what a message topic missed before it (re)joined. */
+  private async readNewer(chatId: string): Promise<void> {
+    this.stats.feedReads++;
+    await this.historyLoads.get(chatId)?.catch(() => {});
+    if (newestStored(this.state, chatId) === 0) {
+      await this.loadMessages(chatId);
+      return;
+    }
+    for (;;) {
+      const after = newestStored(this.state, chatId);
+      const page = await this.withRetry((signal) => fetchMessages(this.supabase, chatId, after, MAX_ROWS, signal));
+      this.dispatch({ type: 'messages-received', chatId, messages: page });
+      if (page.length < MAX_ROWS || newestStored(this.state, chatId) <= after) break;
+    }
+    this.fillGap(chatId);
   }
 
   // ---- writes
@@ -414,10 +487,13 @@ export class InboxStore implements ReadReceiptGate {
     const page = olderPage(this.state, chatId, this.historyPageSize);
     if (!page) return false;
     const version = this.state.summaries[chatId]?.version;
-    const messages = await this.track(
-      this.withRetry((signal) => fetchMessages(this.supabase, chatId, page.after, page.limit, signal)),
-    );
-    this.receive(chatId, messages, version);
+    const loading = this.track(this.withRetry((signal) => fetchMessages(this.supabase, chatId, page.after, page.limit, signal)));
+    this.historyLoads.set(chatId, loading);
+    try {
+      this.receive(chatId, await loading, version);
+    } finally {
+      if (this.historyLoads.get(chatId) === loading) this.historyLoads.delete(chatId);
+    }
     return page.after > 0;
   }
 

@@ -58,6 +58,8 @@ export {
   type StatusListener,
   type UnifiedChannelServiceOptions,
 } from './channel-service.ts';
+// What InboxStore.openConversation answers: the open conversation's message topic joined, or refused.
+export type { FeedJoinResult } from './conversation-feed.ts';
 export type { InboxEvent, InboxEventMap, InboxEventName, InvalidEvent } from './events.ts';
 export { isOptimistic, type ChatMessage, type InboxState, type OptimisticMessage } from './inbox-state.ts';
 export { InboxStore, type InboxStoreOptions, type InboxStoreStats, type JoinResult } from './inbox-store.ts';
@@ -68,6 +70,7 @@ export {
   inboxTopic,
   LIMITS,
   READ_RECEIPTS_MAX_MEMBERS,
+  messageTopic,
   type ConversationSummary,
   type ConversationUpdatePayload,
   type ConversationUpdateReason,

@@ -50,6 +50,11 @@ export function Conversation({ store, supabase, conversation, userId, onLeft }: 
     store.loadMessages(id).then(setHasOlder, () => {}).finally(() => setLoading(false));
   };
   useEffect(loadOlder, [store, id]);
+  // A large conversation's messages come on its message topic, for those who have it open.
+  useEffect(() => {
+    void store.openConversation(id);
+    return () => void store.closeConversation(id);
+  }, [store, id]);
 
   // Read when seen: whenever unread messages arrive while this conversation is on screen.
   const visible = usePageVisible();

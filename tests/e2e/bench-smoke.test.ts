@@ -44,4 +44,6 @@ it('npm run bench -- --quick runs every design and floor and every delivery arri
   expect(pglite.database.rpcRowsWritten).toBe(3);
   expect([pglite.rowLock.floorRounds.length, pglite.rowLock.chatSend2Rounds.length, pglite.rowLock.chatSend1000Rounds.length]).toEqual([1, 1, 1]);
   expect(pglite.channels.map((c) => c.ours.channels)).toEqual([1, 1]);
-}, 180_000);
+  // The quota cost per plan: the default, the seed, and a large conversation's delivery (its own stack).
+  expect(run.quotaCost?.map((r) => [r.design, r.received, r.refused])).toEqual([['ours', 2, 0], ['large', 2, 0], ['seed', 2, 0]]);
+}, 240_000);

@@ -633,3 +633,77 @@ describe('edits, deletes and read-all (issue 13)', () => {
     expect(changesFrom(skipped, CHAT)).toEqual({ afterNumber: 3, afterVersion: 3 });
   });
 });
+
+describe('summaries inline and large conversations (issue 11)', () => {
+  // Three messages loaded at version 3; every send moves the version by one.
+  const loaded = run([
+    { type: 'conversations-received', conversations: [summary(CHAT, { version: 3, last_message_number: 3, last_message: message(3), unread_count: 3, updated_at: at(3) })] },
+    { type: 'messages-received', chatId: CHAT, messages: [message(1), message(2), message(3)] },
+  ]);
+  const after = (number: number, fields: Partial<ConversationSummary> = {}) =>
+    summary(CHAT, { version: number, last_message_number: number, last_message: message(number), unread_count: number, updated_at: at(number), ...fields });
+  const inline = (m: Message, conversation?: ConversationSummary): InboxAction => ({
+    type: 'event',
+    event: { name: 'message-insert', payload: { chat_id: m.chat_id, message: m, ...(conversation ? { conversation } : {}) } },
+  });
+  const onTopic = (m: Message, version?: number): InboxAction => ({
+    type: 'event',
+    event: { name: 'message-insert', payload: { chat_id: m.chat_id, message: m, ...(version === undefined ? {} : { version }) } },
+  });
+
+  it('a summary on a message-insert does what the conversation-update would have done', () => {
+    const separate = run([insertEvent(message(4)), updateEvent(after(4))], loaded);
+    const together = reduce(loaded, inline(message(4), after(4)));
+    expect(together.conversations).toEqual(separate.conversations);
+    expect(together.summaries).toEqual(separate.summaries);
+    expect(together.messages).toEqual(separate.messages);
+    expect(together.synced[CHAT]).toBe(4);
+    expect(together.unreadTotal).toBe(4);
+  });
+
+  it('a batch’s summary rides on its last message; every arrival order ends in the same state', () => {
+    const events = [inline(message(4)), inline(message(5)), inline(message(6), after(4, { last_message_number: 6, last_message: message(6), unread_count: 6, updated_at: at(6) }))];
+    const expected = run(events, loaded);
+    expect(expected.conversations[0]).toMatchObject({ last_message_number: 6, unread_count: 6, version: 4 });
+    expect(numbers(expected)).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const order of [[2, 1, 0], [1, 2, 0], [2, 0, 1]]) {
+      const state = run(order.map((i) => events[i]!), loaded);
+      expect(state.conversations).toEqual(expected.conversations);
+      expect(numbers(state)).toEqual([1, 2, 3, 4, 5, 6]);
+    }
+  });
+
+  it('a lost message-insert with its summary shows as a gap at the next one, and its summary catches up', () => {
+    const state = reduce(loaded, inline(message(5), after(5)));
+    expect(missingAfter(state, CHAT)).toBe(3);
+    expect(state.conversations[0]).toMatchObject({ last_message_number: 5, unread_count: 5 });
+    // Version 4 (message 4's send) was missed too: the held messages are not known to be in sync.
+    expect(changesFrom(state, CHAT)).toEqual({ afterNumber: 5, afterVersion: 3 });
+  });
+
+  it('a message from the topic keeps the held messages synced by its version; the coalesced update after needs no read', () => {
+    const heard = run([onTopic(message(4), 4), onTopic(message(5), 5)], loaded);
+    expect(heard.synced[CHAT]).toBe(5);
+    // The list moves with the messages; the unread count waits for the recipient's own summary.
+    expect(heard.conversations[0]).toMatchObject({ last_message_number: 5, unread_count: 3 });
+    const updated = reduce(heard, updateEvent(after(5)));
+    expect(updated.conversations[0]).toMatchObject({ last_message_number: 5, unread_count: 5, version: 5 });
+    expect(changesFrom(updated, CHAT)).toBeNull();
+    expect(missingAfter(updated, CHAT)).toBeNull();
+  });
+
+  it('a coalesced update’s last message joins the held messages; more than one missed is a gap to read', () => {
+    const one = reduce(loaded, updateEvent(after(4)));
+    expect(numbers(one)).toEqual([1, 2, 3, 4]);
+    expect(missingAfter(one, CHAT)).toBeNull();
+    const several = reduce(loaded, updateEvent(after(6)));
+    expect(numbers(several)).toEqual([1, 2, 3, 6]);
+    expect(missingAfter(several, CHAT)).toBe(3);
+  });
+
+  it('a summary’s last message is not held for a conversation with no messages loaded', () => {
+    const state = reduce(emptyInbox, updateEvent(after(4)));
+    expect(state.messages[CHAT]).toBeUndefined();
+    expect(conversationsBehind(state)).toEqual([]);
+  });
+});

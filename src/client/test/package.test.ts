@@ -52,8 +52,8 @@ it('installs from npm pack with only its own dependencies and imports as documen
   expect(names).toEqual([
     'CHANGE_EVENT', 'ChatApiError', 'ConversationPresence', 'EVENT', 'InboxStore', 'LIMITS', 'READ_EVENT', 'READ_RECEIPTS_MAX_MEMBERS',
     'TYPING_EVENT', 'TYPING_EXPIRY_MS', 'TYPING_THROTTLE_MS', 'UnifiedChannelService', 'conversationTopic', 'deleteMessage', 'editMessage',
-    'fetchChanges', 'fetchMembers', 'fetchUserSettings', 'inboxTopic', 'isOptimistic', 'leaveConversation', 'markAllRead', 'setReadReceipts',
-    'touchLastSeen', 'updateConversationSettings',
+    'fetchChanges', 'fetchMembers', 'fetchUserSettings', 'inboxTopic', 'isOptimistic', 'leaveConversation', 'markAllRead', 'messageTopic',
+    'setReadReceipts', 'touchLastSeen', 'updateConversationSettings',
   ]);
   expect(same).toBe(true);
 }, 180_000);

@@ -31,9 +31,17 @@ export interface BroadcasterDeps {
   now?: () => number;
 }
 
+export interface BroadcastOptions {
+  /** The queue that keeps these messages in order; default the context's chat_id. */
+  lane?: string;
+  /** Deliveries expected per message, when not the configured one (a topic many members have open). */
+  deliveriesPerMessage?: number;
+}
+
 export type Broadcast = (
   messages: RealtimeMessage[],
   context: { logPrefix: string } & LogFields,
+  options?: BroadcastOptions,
 ) => Promise<BroadcastResult>;
 
 /** Hosted's texts for its two events/s refusals (lib/realtime/tenants/batch_broadcast.ex). */
@@ -104,9 +112,14 @@ class Pacer {
     this.last = now();
   }
 
+  /**
+   * Waits until `cost` has accrued, or a full bucket when it costs more than one holds (a message to a
+   * topic many have open): that one goes at once and the debt delays what follows, so the rate holds.
+   */
   async take(cost: number): Promise<void> {
     this.refill();
-    if (this.tokens < cost) await this.sleep(((cost - this.tokens) / this.rate) * 1000);
+    const needed = Math.min(cost, this.capacity);
+    if (this.tokens < needed) await this.sleep(((needed - this.tokens) / this.rate) * 1000);
     this.refill();
     this.tokens -= cost;
   }
@@ -126,6 +139,8 @@ class Pacer {
 
 interface Job {
   chunks: Chunk[];
+  /** Events one message of this job costs. */
+  costPerMessage: number;
   result: BroadcastResult;
   done: (result: BroadcastResult) => void;
 }
@@ -210,7 +225,7 @@ export function createBroadcaster(deps: BroadcasterDeps): Broadcast {
   /** Sends a job's next chunk once the events it costs have accrued. */
   async function serve(job: Job): Promise<void> {
     const chunk = job.chunks.shift()!;
-    await pacer.take(chunk.parts.length * budget.costPerMessage);
+    await pacer.take(chunk.parts.length * job.costPerMessage);
     const outcome = await sendChunk(chunk);
     job.result.attempts += outcome.attempts;
     if (outcome.split) {
@@ -241,12 +256,13 @@ export function createBroadcaster(deps: BroadcasterDeps): Broadcast {
     }
   }
 
-  return async (messages, { logPrefix, ...fields }) => {
+  return async (messages, { logPrefix, ...fields }, options = {}) => {
     const started = now();
-    const key = typeof fields.chat_id === 'string' ? fields.chat_id : '';
+    const key = options.lane ?? (typeof fields.chat_id === 'string' ? fields.chat_id : '');
     const chunks = planChunks(messages, budget.chunkMessages);
+    const costPerMessage = options.deliveriesPerMessage === undefined ? budget.costPerMessage : 1 + options.deliveriesPerMessage;
     const result = await new Promise<BroadcastResult>((done) => {
-      const job: Job = { chunks, result: { ok: true, messages: messages.length, requests: 0, attempts: 0 }, done };
+      const job: Job = { chunks, costPerMessage, result: { ok: true, messages: messages.length, requests: 0, attempts: 0 }, done };
       if (chunks.length === 0) return done(job.result);
       const lane = lanes.get(key);
       if (lane) lane.push(job);

@@ -2,9 +2,10 @@
 // RPC, then one broadcast. Validation happens before anything touches the database, and a refused
 // request writes nothing and broadcasts nothing. User requests are answered first and broadcast in
 // the background (EdgeRuntime.waitUntil); server requests (assistant messages) broadcast, then answer.
-import type { Broadcast } from './broadcast.ts';
+import type { Broadcast, BroadcastOptions, BroadcastResult } from './broadcast.ts';
 import { type Caller, identifyCaller } from './caller.ts';
-import type { FunctionConfig } from './config.ts';
+import type { Coalesce, CoalescedUpdate } from './coalesce.ts';
+import type { FanoutConfig, FunctionConfig } from './config.ts';
 import type { RealtimeMessage } from './events.ts';
 import { corsHeaders, errorResponse, HttpError, json, readJson } from './http.ts';
 import type { LogFields, Logger } from './log.ts';
@@ -17,6 +18,8 @@ export const DEFER_BROADCAST_ABOVE_EVENTS = 100;
 export interface Runtime {
   config: FunctionConfig;
   broadcast: Broadcast;
+  /** Large conversations' inbox updates, at most one per window (coalesce.ts). */
+  coalesce: Coalesce;
   log: Logger;
   /** EdgeRuntime.waitUntil where the platform provides it; absent (tests), broadcasts are awaited. */
   waitUntil?: (promise: Promise<unknown>) => void;
@@ -25,6 +28,10 @@ export interface Runtime {
 export interface Outcome {
   body: Record<string, unknown>;
   events: RealtimeMessage[];
+  /** How `events` are queued, when not by chat_id at the configured cost. */
+  broadcastOptions?: BroadcastOptions;
+  /** Inbox updates that a newer one for the same conversation may replace before they go out. */
+  coalesced?: CoalescedUpdate;
   /** Context for the log lines of this request (chat_id, counts…). */
   logFields: LogFields;
   /** Add `broadcast: 'queued' | 'sent' | 'failed'` to the response body. */
@@ -38,11 +45,13 @@ export interface ChatFunction<Input> {
   allowServer: boolean;
   /** Validates the body (throws HttpError 4xx) before anything touches the database. */
   parse(body: unknown, caller: Caller): Input;
-  run(input: Input, context: { caller: Caller; client: DatabaseClient }): Promise<Outcome>;
+  run(input: Input, context: { caller: Caller; client: DatabaseClient; fanout: FanoutConfig }): Promise<Outcome>;
 }
 
+const NOTHING_TO_SEND: BroadcastResult = { ok: true, messages: 0, requests: 0, attempts: 0 };
+
 export function serveChatFunction<Input>(fn: ChatFunction<Input>, runtime: Runtime) {
-  const { config, broadcast, log } = runtime;
+  const { config, broadcast, coalesce, log } = runtime;
 
   async function handle(request: Request): Promise<Response> {
     const caller = identifyCaller(request, config);
@@ -51,23 +60,38 @@ export function serveChatFunction<Input>(fn: ChatFunction<Input>, runtime: Runti
     }
     const input = fn.parse(await readJson(request, LIMITS.bodyBytes), caller);
     const started = performance.now();
-    const outcome = await fn.run(input, { caller, client: clientFor(config, caller) });
-    if (outcome.events.length === 0) return json(200, outcome.body);
+    const outcome = await fn.run(input, { caller, client: clientFor(config, caller), fanout: config.fanout });
+    const { coalesced } = outcome;
+    if (outcome.events.length === 0 && !coalesced) return json(200, outcome.body);
 
     // run_ms: the RPC round trip plus building the events, for profiling where a request's time goes.
     const logFields = { ...outcome.logFields, run_ms: Math.round(performance.now() - started) };
     log(`${fn.name}_${caller.kind}_broadcasting`, logFields);
-    const send = () => broadcast(outcome.events, { logPrefix: fn.name, ...logFields });
+    // With a coalesced part, each part's log line says which it is.
+    const context = { logPrefix: fn.name, ...logFields };
+    const send = () =>
+      outcome.events.length === 0
+        ? Promise.resolve(NOTHING_TO_SEND)
+        : broadcast(outcome.events, coalesced ? { ...context, part: 'messages' } : context, outcome.broadcastOptions);
+    const update = () => (coalesced ? coalesce(coalesced, { ...context, part: 'inbox' }) : Promise.resolve(NOTHING_TO_SEND));
     if (caller.kind === 'user' && runtime.waitUntil) {
       // A large batch starts on the next turn, once the answer is on its way: serialising it runs
       // synchronously and would hold the answer back (45 ms at 1000 participants). A small one
       // starts now; waiting for a timer turn cost it ~2 ms.
       const deferred = outcome.events.length > DEFER_BROADCAST_ABOVE_EVENTS;
       runtime.waitUntil(deferred ? new Promise((resolve) => setTimeout(resolve, 0)).then(send) : send());
+      // After the messages, so they are queued first.
+      if (coalesced) runtime.waitUntil(update());
       return json(200, outcome.reportBroadcast ? { ...outcome.body, broadcast: 'queued' } : outcome.body);
     }
-    const result = await send();
-    return json(200, outcome.reportBroadcast ? { ...outcome.body, broadcast: result.ok ? 'sent' : 'failed' } : outcome.body);
+    // Server callers hear whether the messages went out; a coalesced update may wait a window, so it
+    // is left to the platform where it can be (its loss is repaired by the clients' checkpoint).
+    const sending = send();
+    const pending = update();
+    const result = await sending;
+    const later = runtime.waitUntil ? (runtime.waitUntil(pending), NOTHING_TO_SEND) : await pending;
+    const ok = result.ok && later.ok;
+    return json(200, outcome.reportBroadcast ? { ...outcome.body, broadcast: ok ? 'sent' : 'failed' } : outcome.body);
   }
 
   return async (request: Request): Promise<Response> => {

@@ -19,6 +19,31 @@ export interface BroadcastConfig {
   deliveriesPerMessage: number;
 }
 
+/**
+ * How a send reaches its recipients.
+ * - `separate` (default): every recipient gets each message-insert, then a conversation-update (reason
+ *   `message`) with their own summary: M + 1 Realtime messages per recipient for M messages. What the
+ *   seeds' frontends expect.
+ * - `inline`: the summary rides on the last message-insert (its `conversation` field) and that
+ *   conversation-update is not sent: M per recipient. Needs clients that read the field
+ *   (supabase-realtime-inbox does); others keep a stale unread count until they re-read chat_inbox.
+ */
+export type SummaryDelivery = 'separate' | 'inline';
+
+export interface FanoutConfig {
+  summary: SummaryDelivery;
+  /**
+   * From this many recipients a send is delivered as a large conversation's: the messages once on the
+   * conversation's message topic, and one coalesced conversation-update per recipient per window.
+   * 0 (default) never: it needs clients that open that topic (InboxStore.openConversation).
+   */
+  largeMembers: number;
+  /** A large conversation's inbox updates go out at most once per this long (ms) per function instance. */
+  largeWindowMs: number;
+  /** The share of a large conversation's members expected to have it open: what a topic broadcast costs. */
+  largeViewerShare: number;
+}
+
 export interface FunctionConfig {
   supabaseUrl: string;
   publishableKey: string;
@@ -27,6 +52,7 @@ export interface FunctionConfig {
   /** The key the functions themselves use for Realtime and admin calls. */
   secretKey: string;
   broadcast: BroadcastConfig;
+  fanout: FanoutConfig;
 }
 
 function keysFrom(json: string | undefined): string[] {
@@ -63,6 +89,25 @@ function nonNegative(env: EnvReader, name: string, fallback: number): number {
   return value;
 }
 
+function oneOf<T extends string>(env: EnvReader, name: string, values: readonly T[], fallback: T): T {
+  const raw = env(name);
+  if (raw === undefined || raw === '') return fallback;
+  if (!(values as readonly string[]).includes(raw)) throw new Error(`${name} must be one of ${values.join(', ')}, got ${raw}`);
+  return raw as T;
+}
+
+function nonNegativeInt(env: EnvReader, name: string, fallback: number): number {
+  const value = nonNegative(env, name, fallback);
+  if (!Number.isInteger(value)) throw new Error(`${name} must be a non-negative integer, got ${env(name)}`);
+  return value;
+}
+
+function share(env: EnvReader, name: string, fallback: number): number {
+  const value = nonNegative(env, name, fallback);
+  if (value > 1) throw new Error(`${name} must be a number from 0 to 1, got ${env(name)}`);
+  return value;
+}
+
 export function loadConfig(env: EnvReader): FunctionConfig {
   const supabaseUrl = env('SUPABASE_URL');
   if (!supabaseUrl) throw new Error('SUPABASE_URL is not set');
@@ -85,6 +130,12 @@ export function loadConfig(env: EnvReader): FunctionConfig {
       eventsPerSecond: positiveInt(env, 'CHAT_REALTIME_EVENTS_PER_SECOND', 100),
       quotaShare: fraction(env, 'CHAT_BROADCAST_QUOTA_SHARE', 0.75),
       deliveriesPerMessage: nonNegative(env, 'CHAT_BROADCAST_DELIVERIES_PER_MESSAGE', 1),
+    },
+    fanout: {
+      summary: oneOf(env, 'CHAT_SEND_SUMMARY', ['separate', 'inline'] as const, 'separate'),
+      largeMembers: nonNegativeInt(env, 'CHAT_LARGE_CONVERSATION_MEMBERS', 0),
+      largeWindowMs: nonNegativeInt(env, 'CHAT_LARGE_CONVERSATION_WINDOW_MS', 5000),
+      largeViewerShare: share(env, 'CHAT_LARGE_CONVERSATION_VIEWERS', 0.1),
     },
   };
 }

@@ -1,4 +1,6 @@
-// Builds the Realtime messages for a change: one private message per recipient's inbox channel.
+// Builds the Realtime messages for a change: one private message per recipient's inbox channel, and
+// for a large conversation's sends one per message on its message topic.
+import type { SummaryDelivery } from './config.ts';
 import type { Recipient, SharedSummary } from './rpc-results.ts';
 import {
   CHANGE_EVENT,
@@ -11,6 +13,7 @@ import {
   type Message,
   type MessageChangePayload,
   type MessageInsertPayload,
+  messageTopic,
   READ_ALL_EVENT_SIZE,
   type UserSettings,
 } from './contract/index.ts';
@@ -28,11 +31,12 @@ export const personalise = (summary: SharedSummary, unreadCount: number, readMar
   ...(readMark === undefined ? {} : { last_read_message_number: readMark }),
 });
 
-export function messageInserts(recipient: Recipient, chatId: string, messages: Message[]): RealtimeMessage[] {
-  return messages.map((message) => ({
+/** Each message to the recipient's inbox; `conversation`, when given, rides on the last one. */
+export function messageInserts(recipient: Recipient, chatId: string, messages: Message[], conversation?: ConversationSummary): RealtimeMessage[] {
+  return messages.map((message, i) => ({
     topic: inboxTopic(recipient.user_id),
     event: EVENT.messageInsert,
-    payload: { chat_id: chatId, message },
+    payload: conversation && i === messages.length - 1 ? { chat_id: chatId, message, conversation } : { chat_id: chatId, message },
     private: true,
   }));
 }
@@ -56,13 +60,44 @@ export function conversationUpdate(
   };
 }
 
-/** A send: each recipient gets the new messages, then their own updated summary. */
-export function sendEvents(recipients: Recipient[], summary: SharedSummary, messages: Message[]): RealtimeMessage[] {
-  return recipients.flatMap((recipient) => [
-    ...messageInserts(recipient, summary.id, messages),
-    conversationUpdate(recipient, summary, 'message'),
-  ]);
+/**
+ * A send: each recipient gets the new messages and their own updated summary, as a conversation-update
+ * after them (`separate`) or on the last message-insert (`inline`, one Realtime message less each).
+ */
+export function sendEvents(
+  recipients: Recipient[],
+  summary: SharedSummary,
+  messages: Message[],
+  delivery: SummaryDelivery = 'separate',
+): RealtimeMessage[] {
+  if (delivery === 'separate' || messages.length === 0) {
+    return recipients.flatMap((recipient) => [
+      ...messageInserts(recipient, summary.id, messages),
+      conversationUpdate(recipient, summary, 'message'),
+    ]);
+  }
+  return recipients.flatMap((recipient) =>
+    messageInserts(recipient, summary.id, messages, personalise(summary, recipient.unread_count, recipient.last_read_message_number))
+  );
 }
+
+/**
+ * A large conversation's send, the part for those who have it open: each message once on its message
+ * topic, the last one with the conversation's version after the send (so a client holding the one
+ * before knows it missed no edit or delete).
+ */
+export function messageTopicEvents(summary: SharedSummary, messages: Message[]): RealtimeMessage[] {
+  return messages.map((message, i) => ({
+    topic: messageTopic(summary.id),
+    event: EVENT.messageInsert,
+    payload: { chat_id: summary.id, message, ...(i === messages.length - 1 ? { version: summary.version } : {}) },
+    private: true,
+  }));
+}
+
+/** A large conversation's send, the part for everyone's inbox: their own summary, coalesced by the caller. */
+export const inboxUpdates = (recipients: Recipient[], summary: SharedSummary): RealtimeMessage[] =>
+  recipients.map((recipient) => conversationUpdate(recipient, summary, 'message'));
 
 /** An edit or a delete: one event per participant, whatever changed. */
 export function messageChangeEvents(

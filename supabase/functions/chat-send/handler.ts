@@ -1,10 +1,14 @@
 // chat-send: stores one message or a batch (voice mode) and tells every participant.
 import type { ChatFunction } from '../_shared/chat-function.ts';
-import { sendEvents } from '../_shared/events.ts';
+import type { FanoutConfig } from '../_shared/config.ts';
+import { inboxUpdates, messageTopicEvents, sendEvents } from '../_shared/events.ts';
 import { HttpError, parseBody } from '../_shared/http.ts';
 import { SendResult, sendRecipients } from '../_shared/rpc-results.ts';
 import { callRpc } from '../_shared/rpc.ts';
-import { type SendItem, SendBatchBody, SendSingleBody } from '../_shared/contract/index.ts';
+import { messageTopic, type SendItem, SendBatchBody, SendSingleBody } from '../_shared/contract/index.ts';
+
+/** Whether a send to this many recipients goes out as a large conversation's (CHAT_LARGE_CONVERSATION_MEMBERS). */
+export const isLarge = (recipients: number, fanout: FanoutConfig) => fanout.largeMembers > 0 && recipients >= fanout.largeMembers;
 
 export interface SendInput {
   chatId: string;
@@ -31,20 +35,34 @@ export const chatSend: ChatFunction<SendInput> = {
     return input;
   },
 
-  async run({ chatId, items }, { client }) {
+  async run({ chatId, items }, { client, fanout }) {
     const result = await callRpc(client, 'chat_send', { chat_id: chatId, messages: items }, SendResult);
     const recipients = sendRecipients(result);
+    const summary = result.conversation;
+    const logFields = {
+      chat_id: chatId,
+      message_ids: result.messages.map((m) => m.id),
+      inserted_count: result.inserted_count,
+      target_user_count: recipients.length,
+      has_participants: recipients.length > 0,
+    };
+    if (isLarge(recipients.length, fanout)) {
+      // The messages once, to those who have the conversation open; everyone's inbox at most once per
+      // window (architecture.md, "Large conversations").
+      return {
+        body: { messages: result.messages },
+        events: messageTopicEvents(summary, result.messages),
+        broadcastOptions: { lane: messageTopic(chatId), deliveriesPerMessage: Math.ceil(recipients.length * fanout.largeViewerShare) },
+        coalesced: { key: chatId, version: summary.version, events: inboxUpdates(recipients, summary) },
+        reportBroadcast: true,
+        logFields: { ...logFields, large: true },
+      };
+    }
     return {
       body: { messages: result.messages },
-      events: sendEvents(recipients, result.conversation, result.messages),
+      events: sendEvents(recipients, summary, result.messages, fanout.summary),
       reportBroadcast: true,
-      logFields: {
-        chat_id: chatId,
-        message_ids: result.messages.map((m) => m.id),
-        inserted_count: result.inserted_count,
-        target_user_count: recipients.length,
-        has_participants: recipients.length > 0,
-      },
+      logFields,
     };
   },
 };

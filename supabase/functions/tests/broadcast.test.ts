@@ -142,6 +142,26 @@ describe('createBroadcaster', () => {
     expect(order).toEqual(['a0', 'b0', 'a3', 'a10']);
   });
 
+  it('a lane of its own lets a large conversation’s topic message pass its long inbox fan-out', async () => {
+    const { broadcast, requests } = harness([], { eventsPerSecond: 100, batchSize: 500 });
+    const fanout = broadcast(messages(240, 'inbox'), { logPrefix: 'chat_send', chat_id: 'big' });
+    const topic = broadcast(messages(1, 'topic'), { logPrefix: 'chat_send', chat_id: 'big' }, { lane: 'chat-messages:big' });
+    await Promise.all([fanout, topic]);
+    // One chunk of the fan-out, then the topic message: lanes take turns.
+    expect(requests.slice(0, 2).map((r) => r.body.messages[0].payload.chat)).toEqual(['inbox', 'topic']);
+  });
+
+  it('costs a message at its own expected deliveries; one dearer than the bucket goes at once and the debt waits', async () => {
+    const { broadcast, requests, now } = harness([], { eventsPerSecond: 100, batchSize: 500 });
+    // 101 events (a topic 100 members have open) against a 48-event bucket on Free.
+    await broadcast(messages(1), { logPrefix: 'chat_send', chat_id: 'big' }, { deliveriesPerMessage: 100 });
+    expect(requests).toHaveLength(1);
+    expect(now()).toBe(0);
+    await broadcast(messages(1), { logPrefix: 'chat_send', chat_id: 'small' });
+    // 53 events of debt plus this message's 2, at 75/s.
+    expect(now()).toBeCloseTo(((101 - 48 + 2) * 1000) / 75, 0);
+  });
+
   it('splits a batch hosted calls too large and sends both halves', async () => {
     const { broadcast, requests } = harness([{ status: 429, message: BATCH_TOO_LARGE }]);
     const result = await broadcast(messages(3), { logPrefix: 'chat_send' });

@@ -24,10 +24,21 @@ describe('loadConfig', () => {
     expect([legacy.publishableKey, legacy.secretKey]).toEqual(['anon.jwt', 'svc.jwt']);
   });
 
+  it('delivers sends as the seeds’ frontends expect unless told otherwise: summaries separate, no large conversations', () => {
+    expect(config.fanout).toEqual({ summary: 'separate', largeMembers: 0, largeWindowMs: 5000, largeViewerShare: 0.1 });
+    const tuned = loadConfig((n) =>
+      ({ ...env, CHAT_SEND_SUMMARY: 'inline', CHAT_LARGE_CONVERSATION_MEMBERS: '100', CHAT_LARGE_CONVERSATION_WINDOW_MS: '2000', CHAT_LARGE_CONVERSATION_VIEWERS: '0.25' })[n]
+    );
+    expect(tuned.fanout).toEqual({ summary: 'inline', largeMembers: 100, largeWindowMs: 2000, largeViewerShare: 0.25 });
+  });
+
   it('refuses missing or malformed settings with the variable named', () => {
     expect(() => loadConfig(() => undefined)).toThrow(/SUPABASE_URL/);
     expect(() => loadConfig((n) => ({ ...env, SUPABASE_SECRET_KEYS: 'nope' })[n])).toThrow(/JSON object/);
     expect(() => loadConfig((n) => ({ ...env, CHAT_BROADCAST_BATCH_SIZE: '0' })[n])).toThrow(/CHAT_BROADCAST_BATCH_SIZE/);
+    expect(() => loadConfig((n) => ({ ...env, CHAT_SEND_SUMMARY: 'both' })[n])).toThrow(/CHAT_SEND_SUMMARY must be one of separate, inline/);
+    expect(() => loadConfig((n) => ({ ...env, CHAT_LARGE_CONVERSATION_MEMBERS: '1.5' })[n])).toThrow(/CHAT_LARGE_CONVERSATION_MEMBERS/);
+    expect(() => loadConfig((n) => ({ ...env, CHAT_LARGE_CONVERSATION_VIEWERS: '2' })[n])).toThrow(/CHAT_LARGE_CONVERSATION_VIEWERS/);
   });
 });
 

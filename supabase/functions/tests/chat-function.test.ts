@@ -43,7 +43,13 @@ function serve(eventCount: number) {
     run: () => Promise.resolve({ body: {}, events: events(eventCount), logFields: {} }),
   };
   const pending: Promise<unknown>[] = [];
-  const handler = serveChatFunction(fn, { config, broadcast, log: () => {}, waitUntil: (p) => void pending.push(p) });
+  const handler = serveChatFunction(fn, {
+    config,
+    broadcast,
+    coalesce: () => Promise.reject(new Error('nothing here is coalesced')),
+    log: () => {},
+    waitUntil: (p) => void pending.push(p),
+  });
   const request = new Request('http://x/probe', {
     method: 'POST',
     headers: { authorization: 'Bearer aaa.bbb.ccc', apikey: 'sb_publishable_x', 'content-type': 'application/json' },
@@ -66,5 +72,56 @@ describe('a user request broadcasts in the background', () => {
     expect(started).toEqual([]);
     await Promise.all(pending);
     expect(started).toEqual([DEFER_BROADCAST_ABOVE_EVENTS + 1]);
+  });
+});
+
+describe('a large conversation’s send: messages broadcast, inbox updates coalesced', () => {
+  function serveLarge(kind: 'user' | 'server', updateOk: boolean) {
+    const calls: string[] = [];
+    const broadcast: Broadcast = (messages, context, options) => {
+      calls.push(`broadcast ${messages.length} ${context.part} ${options?.lane}`);
+      return Promise.resolve({ ok: true, messages: messages.length, requests: 1, attempts: 1 });
+    };
+    const fn: ChatFunction<null> = {
+      name: 'probe',
+      allowServer: true,
+      parse: () => null,
+      run: () =>
+        Promise.resolve({
+          body: {},
+          events: events(1),
+          broadcastOptions: { lane: 'chat-messages:c' },
+          coalesced: { key: 'c', version: 7, events: events(3) },
+          reportBroadcast: true,
+          logFields: {},
+        }),
+    };
+    const pending: Promise<unknown>[] = [];
+    const handler = serveChatFunction(fn, {
+      config,
+      broadcast,
+      coalesce: (update, context) => {
+        calls.push(`coalesce ${update.events.length} ${context.part} v${update.version}`);
+        return Promise.resolve({ ok: updateOk, messages: update.events.length, requests: 1, attempts: 1 });
+      },
+      log: () => {},
+      ...(kind === 'user' ? { waitUntil: (p: Promise<unknown>) => void pending.push(p) } : {}),
+    });
+    const headers: Record<string, string> = kind === 'user'
+      ? { authorization: 'Bearer aaa.bbb.ccc', apikey: 'sb_publishable_x', 'content-type': 'application/json' }
+      : { apikey: 'sb_secret_y', 'content-type': 'application/json' };
+    return { calls, pending, answer: handler(new Request('http://x/probe', { method: 'POST', headers, body: '{}' })) };
+  }
+
+  it('a user is answered at once; the messages are queued first, then the update', async () => {
+    const { calls, pending, answer } = serveLarge('user', true);
+    expect(await (await answer).json()).toEqual({ broadcast: 'queued' });
+    await Promise.all(pending);
+    expect(calls).toEqual(['broadcast 1 messages chat-messages:c', 'coalesce 3 inbox v7']);
+  });
+
+  it('a server caller without waitUntil hears of both parts', async () => {
+    expect(await (await serveLarge('server', true).answer).json()).toEqual({ broadcast: 'sent' });
+    expect(await (await serveLarge('server', false).answer).json()).toEqual({ broadcast: 'failed' });
   });
 });

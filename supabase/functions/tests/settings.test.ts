@@ -2,6 +2,7 @@
 // RPC each calls, and the one event each sends, to the caller's own channel only.
 import { describe, expect, it } from 'vitest';
 import type { Caller } from '../_shared/caller.ts';
+import type { FanoutConfig } from '../_shared/config.ts';
 import type { DatabaseClient } from '../_shared/rpc.ts';
 import {
   CHANGE_EVENT,
@@ -13,6 +14,8 @@ import {
 import { chatSettings } from '../chat-settings/handler.ts';
 import { refusal } from './refusal.ts';
 
+// The deployment defaults; chat-settings does not fan out.
+const fanout: FanoutConfig = { summary: 'separate', largeMembers: 0, largeWindowMs: 5000, largeViewerShare: 0.1 };
 const user: Caller = { kind: 'user', token: 'a.b.c' };
 const chat_id = '6f1c1a3e-8a0e-4d39-9f3a-2b7a1f0c9d11';
 const alice = '00000000-0000-4000-a000-00000000000a';
@@ -65,7 +68,7 @@ describe('one RPC, one event to the caller', () => {
       muted: true, pinned: false, archived: false, archived_through: null, settings_version: 2,
     };
     const { client, calls } = fakeClient({ user_id: alice, changed: true, unread_count: 1, last_read_message_number: 2, conversation });
-    const outcome = await chatSettings.run({ conversation: { chat_id, muted: true } }, { caller: user, client });
+    const outcome = await chatSettings.run({ conversation: { chat_id, muted: true } }, { caller: user, client, fanout });
     expect(calls).toEqual([{ fn: 'chat_settings', args: { chat_id, muted: true, archived: null, pinned: null } }]);
     expect(outcome.events).toHaveLength(1);
     const [event] = outcome.events;
@@ -77,7 +80,7 @@ describe('one RPC, one event to the caller', () => {
 
   it('read receipts: chat_set_user_settings, then a user-settings event', async () => {
     const { client, calls } = fakeClient({ user_id: alice, changed: false, read_receipts: false, version: 3 });
-    const outcome = await chatSettings.run({ user: { read_receipts: false } }, { caller: user, client });
+    const outcome = await chatSettings.run({ user: { read_receipts: false } }, { caller: user, client, fanout });
     expect(calls).toEqual([{ fn: 'chat_set_user_settings', args: { read_receipts: false } }]);
     expect(outcome.body).toEqual({ settings: { read_receipts: false, version: 3 } });
     // Sent even when nothing changed: a retry after a lost answer also repairs a lost broadcast.

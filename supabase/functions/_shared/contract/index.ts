@@ -24,6 +24,14 @@ export const LIMITS = {
 export const INBOX_TOPIC_PREFIX = 'user-realtime:';
 export const inboxTopic = (userId: string) => `${INBOX_TOPIC_PREFIX}${userId}`;
 
+/**
+ * A large conversation's message topic (private): every new message once, for the members who have the
+ * conversation open. Members may only receive on it; only the server broadcasts (no INSERT policy),
+ * unlike chat:<chat_id>, where every member may send and nothing is authoritative.
+ */
+export const MESSAGE_TOPIC_PREFIX = 'chat-messages:';
+export const messageTopic = (chatId: string) => `${MESSAGE_TOPIC_PREFIX}${chatId}`;
+
 const uuid = z.uuid();
 
 const POSTGRES_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:[.,](\d+))?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
@@ -184,6 +192,18 @@ export type ChangeEventName = (typeof CHANGE_EVENT)[keyof typeof CHANGE_EVENT];
 export const MessageInsertPayload = z.object({
   chat_id: uuid,
   message: Message,
+  /**
+   * On the last message-insert of a send, when the deployment sends summaries inline
+   * (CHAT_SEND_SUMMARY=inline): the recipient's own conversation summary after the send, exactly what
+   * the conversation-update with reason `message` would have carried; that event is then not sent.
+   * Absent otherwise: a conversation-update follows.
+   */
+  conversation: ConversationSummary.optional(),
+  /**
+   * On the last message-insert of a send broadcast on a large conversation's message topic
+   * (messageTopic): the conversation's version after the send. Not personal, so no summary there.
+   */
+  version: z.number().int().nonnegative().optional(),
 });
 export type MessageInsertPayload = z.infer<typeof MessageInsertPayload>;
 
