@@ -78,10 +78,10 @@ export function serveChatFunction<Input>(fn: ChatFunction<Input>, runtime: Runti
       // A large batch starts on the next turn, once the answer is on its way: serialising it runs
       // synchronously and would hold the answer back (45 ms at 1000 participants). A small one
       // starts now; waiting for a timer turn cost it ~2 ms.
-      const deferred = outcome.events.length > DEFER_BROADCAST_ABOVE_EVENTS;
-      runtime.waitUntil(deferred ? new Promise((resolve) => setTimeout(resolve, 0)).then(send) : send());
-      // After the messages, so they are queued first.
-      if (coalesced) runtime.waitUntil(update());
+      const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 0));
+      runtime.waitUntil(outcome.events.length > DEFER_BROADCAST_ABOVE_EVENTS ? nextTurn().then(send) : send());
+      // After the messages, so they are queued first; a large conversation's inbox updates are many.
+      if (coalesced) runtime.waitUntil(coalesced.events.length > DEFER_BROADCAST_ABOVE_EVENTS ? nextTurn().then(update) : update());
       return json(200, outcome.reportBroadcast ? { ...outcome.body, broadcast: 'queued' } : outcome.body);
     }
     // Server callers hear whether the messages went out; a coalesced update may wait a window, so it

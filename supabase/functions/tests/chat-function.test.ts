@@ -76,7 +76,7 @@ describe('a user request broadcasts in the background', () => {
 });
 
 describe('a large conversation’s send: messages broadcast, inbox updates coalesced', () => {
-  function serveLarge(kind: 'user' | 'server', updateOk: boolean) {
+  function serveLarge(kind: 'user' | 'server', updateOk: boolean, updates = 3) {
     const calls: string[] = [];
     const broadcast: Broadcast = (messages, context, options) => {
       calls.push(`broadcast ${messages.length} ${context.part} ${options?.lane}`);
@@ -91,7 +91,7 @@ describe('a large conversation’s send: messages broadcast, inbox updates coale
           body: {},
           events: events(1),
           broadcastOptions: { lane: 'chat-messages:c' },
-          coalesced: { key: 'c', version: 7, events: events(3) },
+          coalesced: { key: 'c', version: 7, events: events(updates) },
           reportBroadcast: true,
           logFields: {},
         }),
@@ -118,6 +118,14 @@ describe('a large conversation’s send: messages broadcast, inbox updates coale
     expect(await (await answer).json()).toEqual({ broadcast: 'queued' });
     await Promise.all(pending);
     expect(calls).toEqual(['broadcast 1 messages chat-messages:c', 'coalesce 3 inbox v7']);
+  });
+
+  it('many inbox updates are handed to the coalescer after the answer, as a large batch is', async () => {
+    const { calls, pending, answer } = serveLarge('user', true, DEFER_BROADCAST_ABOVE_EVENTS + 1);
+    expect((await answer).status).toBe(200);
+    expect(calls).toEqual(['broadcast 1 messages chat-messages:c']);
+    await Promise.all(pending);
+    expect(calls).toEqual(['broadcast 1 messages chat-messages:c', `coalesce ${DEFER_BROADCAST_ABOVE_EVENTS + 1} inbox v7`]);
   });
 
   it('a server caller without waitUntil hears of both parts', async () => {
