@@ -5,7 +5,7 @@
 // Self-contained: `npx tsx bench/quota-cost.ts [--quick] [--plan Free] [--designs large,seed]` prints the table;
 // `quotaCost()` returns the rows for bench/run.ts.
 import { join } from 'node:path';
-import { resolveProjectDir, type StackLogEntry, startLocalStack, type TenantLimits } from 'supabase-realtime-inbox-local';
+import { FREE_PLAN_LIMITS, PLAN_LIMITS, resolveProjectDir, type StackLogEntry, startLocalStack, type TenantLimits } from 'supabase-realtime-inbox-local';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { addSeedTable, type Bench, type BenchUser, callFunction, clientFor, createConversation, createUsers } from './harness.ts';
 import { joinInbox, joinInSlices, joinTopic } from './inbox-channel.ts';
@@ -15,11 +15,11 @@ const projectRoot = resolveProjectDir();
 
 export type Plan = 'Free' | 'Pro' | 'Team';
 
-/** Hosted's plan values (Supabase docs, Realtime limits). */
-export const PLANS: Record<Plan, Partial<TenantLimits>> = {
-  Free: { maxEventsPerSecond: 100, maxJoinsPerSecond: 100, maxConcurrentUsers: 200 },
-  Pro: { maxEventsPerSecond: 500, maxJoinsPerSecond: 500, maxConcurrentUsers: 500 },
-  Team: { maxEventsPerSecond: 2500, maxJoinsPerSecond: 2500, maxConcurrentUsers: 10_000 },
+/** Each plan's full limits, from the local stack's one table of hosted plans. */
+export const PLANS: Record<Plan, TenantLimits> = {
+  Free: { ...FREE_PLAN_LIMITS, ...PLAN_LIMITS.free },
+  Pro: { ...FREE_PLAN_LIMITS, ...PLAN_LIMITS.pro },
+  Team: { ...FREE_PLAN_LIMITS, ...PLAN_LIMITS.team },
 };
 
 /**
@@ -221,7 +221,7 @@ async function measure(
       received,
       refused: bench.logs.slice(logsBefore).filter((l) => l.event === 'realtime_rest_rejected' && l.status === 429).length,
       peakEventsPerSecond: 0,
-      limit: PLANS[plan].maxEventsPerSecond!,
+      limit: PLANS[plan].maxEventsPerSecond,
     };
     // Realtime's average moves only at its 5 s ticks: read it once more after the next one.
     await sleep(TICK_MS + 500);
