@@ -5,7 +5,7 @@
 // Self-contained: `npx tsx bench/quota-cost.ts [--quick] [--plan Free] [--designs large,seed]` prints the table;
 // `quotaCost()` returns the rows for bench/run.ts.
 import { join } from 'node:path';
-import { FREE_PLAN_LIMITS, PLAN_LIMITS, resolveProjectDir, type StackLogEntry, startLocalStack, type TenantLimits } from 'supabase-realtime-inbox-local';
+import { planLimits, resolveProjectDir, type Plan as StackPlan, type StackLogEntry, startLocalStack } from 'supabase-realtime-inbox-local';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { addSeedTable, type Bench, type BenchUser, callFunction, clientFor, createConversation, createUsers } from './harness.ts';
 import { joinInbox, joinInSlices, joinTopic } from './inbox-channel.ts';
@@ -13,14 +13,9 @@ import { round } from './stats.ts';
 
 const projectRoot = resolveProjectDir();
 
-export type Plan = 'Free' | 'Pro' | 'Team';
-
-/** Each plan's full limits, from the local stack's one table of hosted plans. */
-export const PLANS: Record<Plan, TenantLimits> = {
-  Free: { ...FREE_PLAN_LIMITS, ...PLAN_LIMITS.free },
-  Pro: { ...FREE_PLAN_LIMITS, ...PLAN_LIMITS.pro },
-  Team: { ...FREE_PLAN_LIMITS, ...PLAN_LIMITS.team },
-};
+/** The plans as the docs name them, each run with the local stack's limits for it. */
+const STACK_PLANS = { Free: 'free', Pro: 'pro', Team: 'team' } as const satisfies Record<string, StackPlan>;
+export type Plan = keyof typeof STACK_PLANS;
 
 /**
  * - `ours`: the default (CHAT_SEND_SUMMARY=separate): message-insert, then conversation-update, per recipient.
@@ -88,7 +83,7 @@ async function startPlanBench(plan: Plan, env: Record<string, string>): Promise<
   const stack = await startLocalStack({
     port: 0,
     jwtExpirySeconds: 3600,
-    realtimeLimits: PLANS[plan],
+    realtimeLimits: planLimits(STACK_PLANS[plan]),
     functionEnv: env,
     extraFunctions: [{
       name: 'seed-chat-send',
@@ -221,7 +216,7 @@ async function measure(
       received,
       refused: bench.logs.slice(logsBefore).filter((l) => l.event === 'realtime_rest_rejected' && l.status === 429).length,
       peakEventsPerSecond: 0,
-      limit: PLANS[plan].maxEventsPerSecond,
+      limit: planLimits(STACK_PLANS[plan]).maxEventsPerSecond,
     };
     // Realtime's average moves only at its 5 s ticks: read it once more after the next one.
     await sleep(TICK_MS + 500);

@@ -4,4 +4,4 @@ export { startLocalStack, type LocalStack, type LocalStackOptions, type RequestC
 export { adminUrl, createScratchDatabase } from './scratch-database.ts';
 export { applySchema, migrationFiles, platformSql, resolveProjectDir, seedFile, type SqlFile } from './schema.ts';
 export type { FunctionSpec } from './functions/config.ts';
-export { FREE_PLAN_LIMITS, type Plan, PLAN_LIMITS, type TenantLimits } from './realtime/index.ts';
+export { type Plan, PLAN_LIMITS, planLimits, type TenantLimits } from './realtime/index.ts';

@@ -14,7 +14,7 @@ import { acceptUpgrade } from './upgrade.ts';
 export { TokenError } from './types.ts';
 export type { Claims, TokenResolver, ChannelPolicy, RealtimeServerOptions, RealtimeServer, Log, LogEntry } from './types.ts';
 export { createDatabasePolicy, type RollbackRunner } from './policy.ts';
-export { FREE_PLAN_LIMITS, limitsFromEnv, type Plan, PLAN_LIMITS, type TenantLimits, type Ticker } from './quotas.ts';
+export { FREE_PLAN_LIMITS, limitsFromEnv, type Plan, PLAN_LIMITS, planLimits, type TenantLimits, type Ticker } from './quotas.ts';
 
 // Hosted's check: max_payload_size_in_kb (Free: 256) * 1000 plus 500 bytes of padding.
 const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1000 + 500;

@@ -46,6 +46,9 @@ export const PLAN_LIMITS = {
 } as const satisfies Record<string, Partial<TenantLimits>>;
 export type Plan = keyof typeof PLAN_LIMITS;
 
+/** A hosted plan's every limit: what it raises, over the Free plan's. */
+export const planLimits = (plan: Plan): TenantLimits => ({ ...FREE_PLAN_LIMITS, ...PLAN_LIMITS[plan] });
+
 const ENV_NAMES: Record<keyof TenantLimits, string> = {
   maxEventsPerSecond: 'TENANT_MAX_EVENTS_PER_SECOND',
   maxJoinsPerSecond: 'TENANT_MAX_JOINS_PER_SECOND',

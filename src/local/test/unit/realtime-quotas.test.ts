@@ -1,7 +1,7 @@
 // The rate counter's averaging as hosted's RateCounter does it, and the limits from the environment.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { FREE_PLAN_LIMITS, limitsFromEnv, PLAN_LIMITS, RateCounter } from '../../realtime/quotas.ts';
+import { FREE_PLAN_LIMITS, limitsFromEnv, PLAN_LIMITS, planLimits, RateCounter } from '../../realtime/quotas.ts';
 import { ManualTicker } from '../support/quota-clock.ts';
 
 describe('RateCounter', () => {
@@ -75,6 +75,7 @@ describe('PLAN_LIMITS', () => {
       expect(line, `README has a line that starts the stack as ${name}`).toBeDefined();
       const env = Object.fromEntries([...line!.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
       expect(limitsFromEnv(env)).toEqual({ ...FREE_PLAN_LIMITS, ...PLAN_LIMITS[plan] });
+      expect(planLimits(plan), 'what the benchmarks run each plan with').toEqual(limitsFromEnv(env));
     }
   });
 });
