@@ -96,6 +96,9 @@ function passJsonTextThrough(sql: postgres.Sql): void {
     typeof value === 'boolean' ? (value ? 't' : 'f') : typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/** How long close() lets queries in flight finish before it drops the connections. */
+export const CLOSE_GRACE_SECONDS = 2;
+
 function openPostgres(url: string): StackDatabase {
   const connection = createPostgresConnection({ url, postgresOptions: { max: 10, onnotice: () => {} } });
   const sql = connection.driver as postgres.Sql;
@@ -111,7 +114,9 @@ function openPostgres(url: string): StackDatabase {
     exclusive: (fn) => fn(),
     transaction: (fn) => sql.begin((tx) => fn(asTx(tx))) as never,
     withRollback: postgresWithRollback(sql),
-    close: () => connection.close(),
+    // lite's close() waits for every query in flight without end: a soak's teardown once hung there for
+    // good behind a request still waiting. Give them a moment, then drop the connections.
+    close: () => sql.end({ timeout: CLOSE_GRACE_SECONDS }),
   };
 }
 
