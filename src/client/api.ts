@@ -43,6 +43,41 @@ export class ChatApiError extends Error {
 
 export const isRetryable = (error: unknown): boolean => error instanceof ChatApiError && error.retryable;
 
+/** How long one request may go unanswered by default, in ms. */
+export const REQUEST_TIMEOUT_MS = 20_000;
+
+/**
+ * Runs `request` with a signal that aborts when `signal` does or `timeoutMs` after the start (0: never).
+ * A request that gets no answer by then fails as ChatApiError 'timeout' with no status, which is
+ * retryable: the server may have acted all the same, so repeat only what is idempotent.
+ */
+export async function withDeadline<T>(
+  request: (signal: AbortSignal) => Promise<T>,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<T> {
+  if (timeoutMs <= 0) return request(signal);
+  const controller = new AbortController();
+  const forward = () => controller.abort(signal.reason);
+  if (signal.aborted) forward();
+  else signal.addEventListener('abort', forward, { once: true });
+  let expired = false;
+  const timer = setTimeout(() => {
+    expired = true;
+    controller.abort();
+  }, timeoutMs);
+  try {
+    return await request(controller.signal);
+  } catch (error) {
+    const answered = error instanceof ChatApiError && error.status !== null;
+    if (expired && !signal.aborted && !answered) throw new ChatApiError(`no answer within ${timeoutMs} ms`, null, 'timeout');
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', forward);
+  }
+}
+
 /** Calls an edge function and validates its JSON answer against `schema`. */
 export async function invokeFunction<S extends z.ZodType>(
   supabase: SupabaseLike,

@@ -19,6 +19,8 @@ import {
   invokeFunction,
   isRetryable,
   MAX_ROWS,
+  REQUEST_TIMEOUT_MS,
+  withDeadline,
   type ChatFunctionName,
   type SupabaseLike,
 } from './api.ts';
@@ -61,6 +63,11 @@ export interface InboxStoreOptions {
   service?: UnifiedChannelService;
   /** How sends and catch-up reads are retried on network errors and 5xx (default 4 tries from 500 ms, at most 8 s apart). */
   retry?: RetryOptions;
+  /**
+   * How long (ms) one request may go unanswered before it fails as a retryable 'timeout' (default 20 s; 0:
+   * never). Sends and reads are then tried again; a send keeps its client_msg_id, so it is stored once.
+   */
+  requestTimeoutMs?: number;
   /** Messages per `loadMessages` page (default 50). */
   historyPageSize?: number;
   /** Failures of work nobody awaits, such as a catch-up that gave up. Default: console.error. */
@@ -99,6 +106,7 @@ export class InboxStore implements ReadReceiptGate {
   private userId: string | null = null;
   private readonly ownsService: boolean;
   private readonly retryOptions: RetryOptions;
+  private readonly requestTimeoutMs: number;
   private readonly historyPageSize: number;
   private readonly checkpointIntervalMs: number;
   private readonly onError: (error: unknown) => void;
@@ -129,6 +137,7 @@ export class InboxStore implements ReadReceiptGate {
     this.ownsService = !options.service;
     this.service = options.service ?? new UnifiedChannelService(supabase);
     this.retryOptions = options.retry ?? { attempts: 4, baseMs: 500, maxMs: 8000 };
+    this.requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     this.historyPageSize = options.historyPageSize ?? 50;
     this.checkpointIntervalMs = options.checkpointIntervalMs ?? 25_000;
     this.onError = options.onError ?? ((error) => console.error('inbox:', error));
@@ -206,7 +215,7 @@ export class InboxStore implements ReadReceiptGate {
   async verify(): Promise<boolean> {
     if (this.catchingUp) await this.catchingUp;
     this.stats.checkpoints++;
-    const server = await this.track(fetchCheckpoint(this.supabase, this.abort.signal));
+    const server = await this.request((signal) => fetchCheckpoint(this.supabase, signal));
     const held = this.state;
     if (sameCheckpoint(server, inboxCheckpoint(held)) && conversationsBehind(held).length === 0 && conversationsChanged(held).length === 0) {
       return false;
@@ -389,7 +398,7 @@ export class InboxStore implements ReadReceiptGate {
 
   /** Edits a message of the user's (chat-edit); the held copy and the summary take the answer. */
   async editMessage(chatId: string, messageId: string, text: string): Promise<Message> {
-    const answer = await this.track(changes.editMessage(this.supabase, { chat_id: chatId, message_id: messageId, text }, this.abort.signal));
+    const answer = await this.request((signal) => changes.editMessage(this.supabase, { chat_id: chatId, message_id: messageId, text }, signal));
     this.dispatch({ type: 'message-changed', chatId, message: answer.message, version: answer.version });
     this.followChanges(chatId);
     return answer.message;
@@ -397,7 +406,7 @@ export class InboxStore implements ReadReceiptGate {
 
   /** Deletes a message (chat-delete): the author's, or any as the owner. It stays held as a tombstone. */
   async deleteMessage(chatId: string, messageId: string): Promise<Message> {
-    const answer = await this.track(changes.deleteMessage(this.supabase, { chat_id: chatId, message_id: messageId }, this.abort.signal));
+    const answer = await this.request((signal) => changes.deleteMessage(this.supabase, { chat_id: chatId, message_id: messageId }, signal));
     this.dispatch({ type: 'message-changed', chatId, message: answer.message, version: answer.version });
     this.followChanges(chatId);
     return answer.message;
@@ -405,13 +414,13 @@ export class InboxStore implements ReadReceiptGate {
 
   /** Leaves a conversation (chat-leave): it and its messages are dropped here at once. */
   async leave(chatId: string): Promise<void> {
-    await this.track(changes.leaveConversation(this.supabase, { chat_id: chatId }, this.abort.signal));
+    await this.request((signal) => changes.leaveConversation(this.supabase, { chat_id: chatId }, signal));
     this.dispatch({ type: 'conversation-left', chatId });
   }
 
   /** Removes another member (chat-leave {user_id}), as the owner; the summary follows from its participant-left event. */
   async removeMember(chatId: string, userId: string): Promise<void> {
-    const answer = await this.track(changes.leaveConversation(this.supabase, { chat_id: chatId, user_id: userId }, this.abort.signal));
+    const answer = await this.request((signal) => changes.leaveConversation(this.supabase, { chat_id: chatId, user_id: userId }, signal));
     if (answer.reason === 'left') this.dispatch({ type: 'conversation-left', chatId });
   }
 
@@ -423,7 +432,7 @@ export class InboxStore implements ReadReceiptGate {
     const marked = this.state.conversations.filter((c) => c.unread_count > 0).map((c) => ({ chatId: c.id, upTo: c.last_message_number }));
     for (const read of marked) this.dispatch({ type: 'read-marked', ...read });
     try {
-      const { conversations } = await this.track(changes.markAllRead(this.supabase, this.abort.signal));
+      const { conversations } = await this.request((signal) => changes.markAllRead(this.supabase, signal));
       this.dispatch({ type: 'reads-received', reads: conversations });
     } finally {
       for (const read of marked) this.dispatch({ type: 'read-settled', ...read });
@@ -438,7 +447,7 @@ export class InboxStore implements ReadReceiptGate {
    * `archived`, a muted one leaves the unread total); not optimistic.
    */
   async updateSettings(chatId: string, change: ConversationSettingsChange): Promise<ConversationSummary> {
-    const { conversation } = await this.track(updateConversationSettings(this.supabase, chatId, change, this.abort.signal));
+    const { conversation } = await this.request((signal) => updateConversationSettings(this.supabase, chatId, change, signal));
     return this.receiveConversation(conversation);
   }
 
@@ -462,7 +471,7 @@ export class InboxStore implements ReadReceiptGate {
    * how far the user has read, and this client announces no reads.
    */
   async setReadReceipts(enabled: boolean): Promise<UserSettings> {
-    const settings = await this.track(setReadReceipts(this.supabase, enabled, this.abort.signal));
+    const settings = await this.request((signal) => setReadReceipts(this.supabase, enabled, signal));
     this.dispatch({ type: 'user-settings-received', settings });
     return settings;
   }
@@ -607,7 +616,7 @@ export class InboxStore implements ReadReceiptGate {
   }
 
   private call<S extends z.ZodType>(name: ChatFunctionName, body: object, schema: S): Promise<z.output<S>> {
-    return this.track(invokeFunction(this.supabase, name, body, schema, this.abort.signal));
+    return this.request((signal) => invokeFunction(this.supabase, name, body, schema, signal));
   }
 
   private receive(chatId: string, messages: readonly Message[], version?: number): void {
@@ -620,9 +629,15 @@ export class InboxStore implements ReadReceiptGate {
     return conversation;
   }
 
+  /** One request, tracked, under the store's abort and the request deadline. */
+  private request<T>(task: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return this.track(withDeadline(task, this.requestTimeoutMs, this.abort.signal));
+  }
+
+  /** A request tried again on network errors, timeouts and 5xx; each try has its own deadline. */
   private withRetry<T>(task: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const { signal } = this.abort;
-    return retryWithBackoff(() => task(signal), { ...this.retryOptions, isRetryable, signal });
+    return retryWithBackoff(() => withDeadline(task, this.requestTimeoutMs, signal), { ...this.retryOptions, isRetryable, signal });
   }
 
   private dispatch(action: InboxAction): void {
