@@ -61,7 +61,7 @@ import type { z } from 'zod';
 export interface InboxStoreOptions {
   /** The channel to follow. By default the store makes its own, and cleans it up on `stop()`. */
   service?: UnifiedChannelService;
-  /** How sends and catch-up reads are retried on network errors and 5xx (default 4 tries from 500 ms, at most 8 s apart). */
+  /** How sends and catch-up reads are retried on network errors, timeouts and 5xx (default 4 tries from 500 ms, at most 8 s apart). */
   retry?: RetryOptions;
   /**
    * How long (ms) one request may go unanswered before it fails as a retryable 'timeout' (default 20 s; 0:
