@@ -1,10 +1,10 @@
 // A request whose answer never comes back (a hung connection, a response lost after the server acted)
 // must not leave the inbox stuck: the store gives up on it after its deadline, and what it repeats is
 // stored once.
-import { createClient } from '@supabase/supabase-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ChatApiError, InboxStore } from 'supabase-realtime-inbox/client';
-import { PASSWORD, signUp, startTarget, type Target, type TestUser } from '../support/stack.ts';
+import { lossyNetwork } from '../support/lossy-network.ts';
+import { signIn, signUp, startTarget, type Target, type TestUser } from '../support/stack.ts';
 
 let target: Target;
 const stores: InboxStore[] = [];
@@ -16,41 +16,10 @@ afterEach(() => {
 });
 afterAll(() => target?.stop());
 
-/**
- * A fetch that loses answers on demand: the request reaches the server, which acts on it, and the
- * answer never arrives; the caller is left waiting until it aborts, as on a hung connection.
- */
-function answerLosingFetch() {
-  const losing = new Map<string, number>();
-  const lost: string[] = [];
-  const fetchLosingAnswers: typeof fetch = async (input, init) => {
-    const url = input instanceof Request ? input.url : String(input);
-    const path = new URL(url).pathname;
-    const answer = await fetch(input, init);
-    const left = losing.get(path) ?? 0;
-    if (left === 0) return answer;
-    losing.set(path, left - 1);
-    lost.push(path);
-    await answer.arrayBuffer();
-    return new Promise<never>((_, reject) => {
-      const signal = init?.signal;
-      if (signal?.aborted) return reject(signal.reason);
-      signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
-    });
-  };
-  return { fetch: fetchLosingAnswers, lost, lose: (path: string, times = 1) => void losing.set(path, times) };
-}
-
-/** `user` signed in on a client whose answers can be lost. */
+/** `user` signed in again, on a client whose answers can be lost. */
 async function onLossyNetwork(user: TestUser) {
-  const network = answerLosingFetch();
-  const client = createClient(target.url, target.publishableKey, {
-    auth: { persistSession: false, autoRefreshToken: false },
-    realtime: { transport: WebSocket as never },
-    global: { fetch: network.fetch },
-  });
-  const { error } = await client.auth.signInWithPassword({ email: user.email, password: PASSWORD });
-  if (error) throw new Error(`sign-in of ${user.email} failed: ${error.message}`);
+  const network = lossyNetwork();
+  const { client } = await signIn(target, user, { fetch: network.fetch });
   return { client, network };
 }
 

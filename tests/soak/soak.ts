@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { InboxStore, isOptimistic } from 'supabase-realtime-inbox/client';
 import { type Plan, PLAN_LIMITS } from 'supabase-realtime-inbox-local';
 import { inboxMismatches, serverInbox } from '../support/inbox-check.ts';
+import { type LossyNetwork, lossyNetwork } from '../support/lossy-network.ts';
 import { asUser, signUp, startLocalTarget, type TestUser } from '../support/stack.ts';
 
 export const FAULTS = [
@@ -17,6 +18,7 @@ export const FAULTS = [
   'broadcast-refused',
   'broadcast-dropped',
   'function-killed-after-commit',
+  'answers-lost',
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
@@ -84,13 +86,20 @@ export async function runSoak(options: SoakOptions, seed = Date.now()): Promise<
   const stores: InboxStore[] = [];
   try {
     const users: TestUser[] = [];
-    for (let i = 0; i < options.users; i++) users.push(await signUp(target, `soak${i}`));
+    // Each user's HTTP requests go through a network that can lose answers (the 'answers-lost' fault).
+    const networks: LossyNetwork[] = [];
+    for (let i = 0; i < options.users; i++) {
+      networks.push(lossyNetwork());
+      users.push(await signUp(target, `soak${i}`, { fetch: networks[i]!.fetch }));
+    }
     let eventsReceived = 0;
     for (const user of users) {
       const store = new InboxStore(user.client, {
         onError: () => {},
         checkpointIntervalMs: options.checkpointIntervalMs,
         retry: { attempts: 4, baseMs: 200, maxMs: 2000 },
+        // Short enough that a lost answer is tried again within the fault; long enough for a loaded CI box.
+        requestTimeoutMs: 2000,
       });
       store.service.on('message-insert', () => eventsReceived++);
       stores.push(store);
@@ -144,7 +153,7 @@ export async function runSoak(options: SoakOptions, seed = Date.now()): Promise<
     for (const fault of options.faults) {
       await workload(perPhase);
       const faultStarted = Date.now();
-      const injected = inject(fault, target, users, options.faultScale);
+      const injected = inject(fault, target, users, networks, options.faultScale);
       const sending = workload(0, injected);
       await injected;
       const faultEnded = Date.now();
@@ -265,10 +274,11 @@ async function act(target: Target, user: TestUser, store: InboxStore, chatId: st
   return [];
 }
 
-async function inject(fault: Fault, target: Target, users: TestUser[], scale: number): Promise<void> {
+async function inject(fault: Fault, target: Target, users: TestUser[], networks: LossyNetwork[], scale: number): Promise<void> {
   const { stack } = target;
   const ms = (base: number) => Math.max(50, Math.round(base * scale));
-  const some = users.filter((_, i) => i % 3 === 0);
+  const chosen = (_: unknown, i: number) => i % 3 === 0;
+  const some = users.filter(chosen);
   switch (fault) {
     // The broadcaster's budget for an unreachable Realtime is 4 attempts, 0.35–1.05 s of backoff in all.
     case 'realtime-restart-short': // shorter than that budget: retries get through
@@ -310,6 +320,14 @@ async function inject(fault: Fault, target: Target, users: TestUser[], scale: nu
       stack.faults.killFunctionsAtBroadcast(true);
       await sleep(ms(3_000));
       return stack.faults.killFunctionsAtBroadcast(false);
+    case 'answers-lost': {
+      // Requests reach the server and are acted on; their answers never come back to these users.
+      const lossy = networks.filter(chosen);
+      for (const network of lossy) network.loseAll(true);
+      await sleep(ms(5_000));
+      for (const network of lossy) network.loseAll(false);
+      return;
+    }
   }
 }
 

@@ -63,11 +63,17 @@ export async function startTarget(options: LocalTargetOptions = {}): Promise<Tar
 }
 
 /** supabase-js as a browser would configure it, on Node 20 (which needs the ws transport). */
-export function newClient(target: Pick<Target, 'url' | 'publishableKey'>, key = target.publishableKey): SupabaseClient {
+export function newClient(target: Pick<Target, 'url' | 'publishableKey'>, key = target.publishableKey, options: ClientOptions = {}): SupabaseClient {
   return createClient(target.url, key, {
     auth: { persistSession: false, autoRefreshToken: false },
     realtime: { transport: WebSocket as never },
+    ...(options.fetch ? { global: { fetch: options.fetch } } : {}),
   });
+}
+
+export interface ClientOptions {
+  /** The fetch the client's HTTP requests go through (a lossy network, say). */
+  fetch?: typeof fetch;
 }
 
 export interface TestUser {
@@ -79,8 +85,8 @@ export interface TestUser {
 
 export const PASSWORD = 'correct horse battery staple';
 
-export async function signUp(target: Target, name = 'user'): Promise<TestUser> {
-  const client = newClient(target);
+export async function signUp(target: Target, name = 'user', options: ClientOptions = {}): Promise<TestUser> {
+  const client = newClient(target, target.publishableKey, options);
   const email = `${name}-${randomUUID().slice(0, 8)}@example.test`;
   const { data, error } = await client.auth.signUp({ email, password: PASSWORD });
   if (error || !data.session || !data.user) throw new Error(`sign-up of ${email} failed: ${error?.message ?? 'no session'}`);
@@ -88,8 +94,8 @@ export async function signUp(target: Target, name = 'user'): Promise<TestUser> {
 }
 
 /** The same user on another device: a second client with its own session. */
-export async function signIn(target: Target, user: TestUser): Promise<TestUser> {
-  const client = newClient(target);
+export async function signIn(target: Target, user: TestUser, options: ClientOptions = {}): Promise<TestUser> {
+  const client = newClient(target, target.publishableKey, options);
   const { data, error } = await client.auth.signInWithPassword({ email: user.email, password: PASSWORD });
   if (error || !data.session) throw new Error(`sign-in of ${user.email} failed: ${error?.message ?? 'no session'}`);
   return { ...user, token: data.session.access_token, client };
