@@ -2,9 +2,9 @@
 // must not leave the inbox stuck: the store gives up on it after its deadline, and what it repeats is
 // stored once.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ChatApiError, InboxStore } from 'supabase-realtime-inbox/client';
+import { ChatApiError, InboxStore, type InboxStoreOptions } from 'supabase-realtime-inbox/client';
 import { lossyNetwork } from '../support/lossy-network.ts';
-import { signIn, signUp, startTarget, type Target, type TestUser } from '../support/stack.ts';
+import { asUser, callFunction, signIn, signUp, startLocalTarget, startTarget, type Target, type TestUser, waitFor } from '../support/stack.ts';
 
 let target: Target;
 const stores: InboxStore[] = [];
@@ -17,14 +17,14 @@ afterEach(() => {
 afterAll(() => target?.stop());
 
 /** `user` signed in again, on a client whose answers can be lost. */
-async function onLossyNetwork(user: TestUser) {
+async function onLossyNetwork(user: TestUser, on = target) {
   const network = lossyNetwork();
-  const { client } = await signIn(target, user, { fetch: network.fetch });
+  const { client } = await signIn(on, user, { fetch: network.fetch });
   return { client, network };
 }
 
-function startStore(client: TestUser['client']): InboxStore {
-  const store = new InboxStore(client, { onError: () => {}, requestTimeoutMs: 1500, retry: { attempts: 4, baseMs: 50, maxMs: 200 } });
+function startStore(client: TestUser['client'], options: InboxStoreOptions = {}): InboxStore {
+  const store = new InboxStore(client, { onError: () => {}, requestTimeoutMs: 1500, retry: { attempts: 4, baseMs: 50, maxMs: 200 }, ...options });
   stores.push(store);
   return store;
 }
@@ -73,5 +73,37 @@ describe('requests whose answers are lost', () => {
 
     expect(error).toBeInstanceOf(ChatApiError);
     expect(error).toMatchObject({ status: null, code: 'timeout', retryable: true });
+  }, 60_000);
+});
+
+describe('the checkpoint polling, on the local stack (its broadcasts can be dropped)', () => {
+  let local: Awaited<ReturnType<typeof startLocalTarget>>;
+  beforeAll(async () => {
+    local = await startLocalTarget();
+  }, 120_000);
+  afterAll(() => local?.stop());
+
+  it('goes on after a checkpoint read whose answer was lost, so a dropped broadcast is still repaired', async () => {
+    const [alice, bob] = await Promise.all([signUp(local, 'lost-check-a'), signUp(local, 'lost-check-b')]);
+    const lossy = await onLossyNetwork(alice, local);
+    const store = startStore(lossy.client, { checkpointIntervalMs: 300, requestTimeoutMs: 1000 });
+    await store.start();
+    const created = await callFunction(local, 'chat-create', { title: 'polled', participant_ids: [alice.id] }, asUser(local, bob));
+    expect(created.status).toBe(200);
+    const chatId: string = created.body.conversation.id;
+    await waitFor(() => store.getSnapshot().conversations.some((c) => c.id === chatId), 'alice to see the conversation');
+
+    lossy.network.lose('/rest/v1/rpc/chat_inbox_checkpoint');
+    await waitFor(() => lossy.network.lost.length === 1, 'a checkpoint answer to be lost');
+    local.stack.faults.broadcastApi('drop');
+    const sent = await callFunction(local, 'chat-send', { chat_id: chatId, text: 'nobody hears this live', client_msg_id: crypto.randomUUID() }, asUser(local, bob));
+    expect(sent.status).toBe(200);
+
+    await waitFor(
+      () => store.getSnapshot().conversations.find((c) => c.id === chatId)?.last_message_number === 1,
+      'the checkpoint polling to find the message the dropped broadcast carried',
+      10_000,
+    );
+    local.stack.faults.broadcastApi(null);
   }, 60_000);
 });
