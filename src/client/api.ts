@@ -61,16 +61,14 @@ export async function withDeadline<T>(
   const forward = () => controller.abort(signal.reason);
   if (signal.aborted) forward();
   else signal.addEventListener('abort', forward, { once: true });
-  let expired = false;
-  const timer = setTimeout(() => {
-    expired = true;
-    controller.abort();
-  }, timeoutMs);
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
     return await request(controller.signal);
   } catch (error) {
+    // Aborted while the caller's signal was not: the deadline passed.
+    const expired = controller.signal.aborted && !signal.aborted;
     const answered = error instanceof ChatApiError && error.status !== null;
-    if (expired && !signal.aborted && !answered) throw new ChatApiError(`no answer within ${timeoutMs} ms`, null, 'timeout');
+    if (expired && !answered) throw new ChatApiError(`no answer within ${timeoutMs} ms`, null, 'timeout');
     throw error;
   } finally {
     clearTimeout(timer);
