@@ -37,14 +37,14 @@ async function subscribe(target: Target, users: User[], isPrivate: boolean): Pro
   await joinInSlices(users, join);
 }
 
-const FUNCTION: Record<SendDesign, string> = { ours: 'chat-send', seed: 'seed-chat-send', floor: 'floor-send' };
+const FUNCTION: Record<SendDesign, string> = { ours: 'chat-send', seed: 'seed-chat-send', floor: 'floor-send', liteFloor: 'floor-send' };
 
 async function send(target: Target, design: SendDesign, sender: User, chatId: string, text: string, recipients: string[]) {
   const body = design === 'ours'
     ? { chat_id: chatId, text }
     : design === 'seed'
     ? { chat_id: chatId, text, user_id: sender.id }
-    : { chat_id: chatId, text, recipients };
+    : { chat_id: chatId, text, recipients, as_user: design === 'liteFloor' };
   const started = now();
   const response = await fetch(`${target.url}/functions/v1/${FUNCTION[design]}`, {
     method: 'POST',

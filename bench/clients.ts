@@ -4,7 +4,8 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import { resolveProjectDir } from 'supabase-realtime-inbox-local';
 
-export type SendDesign = 'ours' | 'seed' | 'floor';
+/** 'liteFloor': the floor storing through lite as the sender (bench/floor-send's `as_user`). */
+export type SendDesign = 'ours' | 'seed' | 'floor' | 'liteFloor';
 export interface Target {
   url: string;
   publishableKey: string;

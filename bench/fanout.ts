@@ -2,11 +2,13 @@
 // process of their own; the sender in another. Ours, the seed design and the same-hops floor take
 // turns in every round (the order rotates), one send at a time. For each send: until the function
 // answered, and until the last participant had the message; plus what the stack served for it.
+// With `liteFloor`, a fourth takes its turn too: the floor storing through lite as the sender.
 import { type Bench, clientProcess, type Counts, counts, createConversation, createUsers, perSend } from './harness.ts';
 import { type Distribution, distribution, median, round } from './stats.ts';
 
 export const FANOUT_DESIGNS = ['ours', 'seed', 'floor'] as const;
 export type FanoutDesign = (typeof FANOUT_DESIGNS)[number];
+type MeasuredDesign = FanoutDesign | 'liteFloor';
 
 export interface FanoutDesignResult {
   /** Per round, the samples in ms (kept so ratios can be taken per round). */
@@ -24,10 +26,17 @@ export interface FanoutResult {
   participants: number;
   rounds: number;
   sendsPerRound: number;
-  designs: Record<FanoutDesign, FanoutDesignResult>;
+  designs: Record<FanoutDesign, FanoutDesignResult> & { liteFloor?: FanoutDesignResult };
 }
 
-export async function fanout(bench: Bench, participants: number, rounds: number, sendsPerRound: number): Promise<FanoutResult> {
+export async function fanout(
+  bench: Bench,
+  participants: number,
+  rounds: number,
+  sendsPerRound: number,
+  liteFloor = false,
+): Promise<FanoutResult> {
+  const measured: readonly MeasuredDesign[] = liteFloor ? [...FANOUT_DESIGNS, 'liteFloor'] : FANOUT_DESIGNS;
   const users = await createUsers(bench, participants);
   const chatId = await createConversation(bench, users[0], users.slice(1));
   const recipients = users.map((u) => u.id);
@@ -38,18 +47,18 @@ export async function fanout(bench: Bench, participants: number, rounds: number,
   try {
     await subscribers.subscribe(users, true);
     await subscribers.subscribe(users, false);
-    const once = async (design: FanoutDesign, text: string) => {
+    const once = async (design: MeasuredDesign, text: string) => {
       const sent = await sender.send(design, users[0], chatId, text, recipients);
       const last = await subscribers.waitFor(sent.id, participants);
       return { delivery: last - sent.started, response: sent.answered - sent.started };
     };
-    for (const design of FANOUT_DESIGNS) await once(design, 'warm-up');
+    for (const design of measured) await once(design, 'warm-up');
 
-    const results = Object.fromEntries(FANOUT_DESIGNS.map((d) => [d, { deliveryRounds: [] as number[][], responseRounds: [] as number[][], total: zero() }]));
+    const results = Object.fromEntries(measured.map((d) => [d, { deliveryRounds: [] as number[][], responseRounds: [] as number[][], total: zero() }]));
     const logsBefore = bench.logs.length;
     for (let r = 0; r < rounds; r++) {
-      for (let k = 0; k < FANOUT_DESIGNS.length; k++) {
-        const design = FANOUT_DESIGNS[(r + k) % FANOUT_DESIGNS.length];
+      for (let k = 0; k < measured.length; k++) {
+        const design = measured[(r + k) % measured.length];
         const entry = results[design];
         const before = counts(bench);
         const samples = [];
@@ -61,7 +70,7 @@ export async function fanout(bench: Bench, participants: number, rounds: number,
     }
     const sent = bench.logs.slice(logsBefore).filter((l) => l.event === 'chat_send_broadcast_sent' && l.chat_id === chatId);
     const sends = rounds * sendsPerRound;
-    const designs = Object.fromEntries(FANOUT_DESIGNS.map((design) => {
+    const designs = Object.fromEntries(measured.map((design) => {
       const { deliveryRounds, responseRounds, total } = results[design];
       return [design, {
         deliveryRounds: deliveryRounds.map((r) => r.map((v) => round(v, 2))),
@@ -73,7 +82,7 @@ export async function fanout(bench: Bench, participants: number, rounds: number,
           ? { rpcMedianMs: median(sent.map((l) => Number(l.run_ms))), broadcastMedianMs: median(sent.map((l) => Number(l.duration_ms))) }
           : {}),
       } satisfies FanoutDesignResult];
-    })) as Record<FanoutDesign, FanoutDesignResult>;
+    })) as FanoutResult['designs'];
     return { participants, rounds, sendsPerRound, designs };
   } finally {
     await Promise.all([subscribers.close(), sender.close()]);

@@ -31,7 +31,11 @@ const SEED_TABLE = `
     created_at timestamptz not null default now()
   );
   alter table public.seed_messages enable row level security;
-  grant all on public.seed_messages to service_role;`;
+  grant all on public.seed_messages to service_role;
+  -- The floor's 'as_user' path (bench/floor-send) inserts as the caller, with policies that check nothing.
+  grant insert, select on public.seed_messages to authenticated;
+  create policy "floor inserts" on public.seed_messages for insert to authenticated with check (true);
+  create policy "floor reads back" on public.seed_messages for select to authenticated using (true);`;
 
 /** Creates the seed's message table on a fresh stack and makes its REST API see it. */
 export async function addSeedTable(stack: LocalStack): Promise<void> {

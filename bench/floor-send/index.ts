@@ -3,24 +3,29 @@
 // REST request carrying two private messages per recipient (ours sends message-insert and
 // conversation-update). No validation, no RPC logic, no participant lookup: the bench passes the
 // recipients. On Postgres the INSERT goes straight to the database; PGlite has no connection string,
-// so there it is one lite REST request.
+// so there it is one lite REST request with the secret key. With `as_user` it is one lite REST request
+// as the caller (their token, so lite verifies it and looks the user up), whatever the engine: the
+// least any design pays that stores through PostgREST as the user, as chat-send does.
 import postgres from 'postgres';
 
 const url = Deno.env.get('SUPABASE_URL')!;
+const publishableKey = JSON.parse(Deno.env.get('SUPABASE_PUBLISHABLE_KEYS')!)
+  .default as string;
 const secretKey = JSON.parse(Deno.env.get('SUPABASE_SECRET_KEYS')!)
   .default as string;
 const dbUrl = Deno.env.get('SUPABASE_DB_URL');
 const sql = dbUrl ? postgres(dbUrl, { max: 4, onnotice: () => {} }) : undefined;
 
-async function insert(chatId: string, text: string): Promise<{ id: string }> {
-  if (sql) {
+/** `authorization`: the caller's header, to insert as them; absent, the secret key. */
+async function insert(chatId: string, text: string, authorization?: string): Promise<{ id: string }> {
+  if (sql && !authorization) {
     const [row] = await sql`insert into public.seed_messages (chat_id, text) values (${chatId}, ${text}) returning id`;
     return row as { id: string };
   }
   const response = await fetch(`${url}/rest/v1/seed_messages?select=id`, {
     method: 'POST',
     headers: {
-      apikey: secretKey,
+      ...(authorization ? { apikey: publishableKey, authorization } : { apikey: secretKey }),
       'content-type': 'application/json',
       prefer: 'return=representation',
     },
@@ -31,12 +36,13 @@ async function insert(chatId: string, text: string): Promise<{ id: string }> {
 }
 
 Deno.serve(async (req) => {
-  const { chat_id, text, recipients } = await req.json() as {
+  const { chat_id, text, recipients, as_user } = await req.json() as {
     chat_id: string;
     text: string;
     recipients: string[];
+    as_user?: boolean;
   };
-  const message = await insert(chat_id, text);
+  const message = await insert(chat_id, text, as_user ? req.headers.get('authorization')! : undefined);
   const messages = recipients.flatMap((id) => [
     {
       topic: `user-realtime:${id}`,

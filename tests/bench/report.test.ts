@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { markdown, NOTES_FILE, notesSection, type RunResults } from '../../bench/report.ts';
+import type { FanoutDesignResult, FanoutResult } from '../../bench/fanout.ts';
+import { goals, markdown, NOTES_FILE, notesSection, type RunResults } from '../../bench/report.ts';
 import { resolveProjectDir } from 'supabase-realtime-inbox-local';
 
 const run: RunResults = {
@@ -30,5 +31,34 @@ describe('the generated benchmarks page', () => {
 
   it('is whole without notes', () => {
     expect(markdown(run)).not.toContain(NOTES_FILE);
+  });
+});
+
+describe('the #16 goals', () => {
+  const design = (ms: number): FanoutDesignResult => ({
+    deliveryRounds: [[ms], [ms]],
+    responseRounds: [[ms], [ms]],
+    delivery: { n: 2, median: ms, roundMedians: [ms, ms] },
+    response: { n: 2, median: ms, roundMedians: [ms, ms] },
+    perSend: { rest: 1, realtimeApi: 1, statements: 7, roundTrips: 4, realtimeMessages: 4, realtimeDeliveries: 4 },
+  });
+  const fanout = (liteFloor?: number): FanoutResult => ({
+    participants: 2,
+    rounds: 2,
+    sendsPerRound: 1,
+    designs: { ours: design(6), seed: design(8), floor: design(2), ...(liteFloor ? { liteFloor: design(liteFloor) } : {}) },
+  });
+
+  it('put ours against the floor through lite, and that floor against the same-hops one, as references beside the goals', () => {
+    const rows = goals({ engine: 'postgres', fanout: [fanout(5)] });
+    const goal = (start: string) => rows.find((g) => g.goal.startsWith(start))!;
+    expect(goal('answered ≤ 1.5× the same-hops floor')).toMatchObject({ measured: '3 (rounds 3–3)', met: false });
+    expect(goal('answered ≤ 1.5× the same-hops floor').reference).toBeUndefined();
+    expect(goal('the floor through lite as the sender')).toMatchObject({ measured: '2.5 (rounds 2.5–2.5)', met: false, reference: true });
+    expect(goal('answered ≤ 1.5× the floor through lite')).toMatchObject({ measured: '1.2 (rounds 1.2–1.2)', met: true, reference: true });
+  });
+
+  it('leave the references out when the floor through lite was not measured', () => {
+    expect(goals({ engine: 'postgres', fanout: [fanout()] }).some((g) => g.reference)).toBe(false);
   });
 });

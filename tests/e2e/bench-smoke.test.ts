@@ -1,4 +1,4 @@
-// The benchmark harness works: a quick run on PGlite finishes, reports ours, the seed and the floor,
+// The benchmark harness works: a quick run on PGlite finishes, reports ours, the seed and the floors,
 // counts what each send cost, loses nothing.
 // No timing is asserted here; speed is read from `npm run bench`, not from tests.
 import { spawn } from 'node:child_process';
@@ -31,6 +31,13 @@ it('npm run bench -- --quick runs every design and floor and every delivery arri
       expect(f.designs[design].delivery.p99).toBeUndefined();
     }
   }
+  // The floor through lite takes its turn where the goals compare against the floor: 2 participants.
+  const [two, ten] = pglite.fanout;
+  expect(two.designs.liteFloor?.delivery.n).toBe(two.rounds * two.sendsPerRound);
+  expect(ten.designs.liteFloor).toBeUndefined();
+  // One lite request as the sender: lite looks the user up, a statement the floor's secret key skips.
+  expect(two.designs.liteFloor!.perSend.rest).toBe(1);
+  expect(two.designs.liteFloor!.perSend.statements).toBe(two.designs.floor.perSend.statements + 1);
   const perSend = (design: 'ours' | 'seed' | 'floor') => pglite.fanout.map((f) => f.designs[design].perSend);
   expect(perSend('ours').map((c) => [c.rest, c.realtimeApi])).toEqual([[1, 1], [1, 1]]);
   expect(perSend('seed').map((c) => [c.rest, c.realtimeApi])).toEqual([[2, 2], [2, 10]]);
