@@ -342,8 +342,7 @@ export const READING = `## Reading these numbers
   with the same \`set_config\` statement first, one connection, alternating send by send.
 - **one conversation, ${'${writers}'} writers**: the row-lock floor is \`UPDATE conversations … RETURNING\`
   numbering an \`INSERT\`, committed; on Postgres by pgbench (8 connections), on PGlite by 8 loops the
-  single session serialises, each transaction sent as lite's driver in the stack sends one (BEGIN and
-  the caller's settings in one pass with PGlite, then the statement, then COMMIT).
+  single session serialises.
 - **client**: sockets the stack accepted and channels the client holds, for a user in N conversations
   (measured in the bench process: it is about the client library, not speed).
 - **back in sync**: an \`InboxStore\` holds a conversation; Realtime goes down; the other user sends N

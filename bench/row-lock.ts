@@ -3,13 +3,12 @@
 // numbered message, commit) beside chat_send at 2 and at 1000 participants. On Postgres the writers
 // are pgbench clients (8 connections, a process of their own; without pgbench on the PATH, 8 loops on
 // the stack's connection pool); on PGlite, which is one session, 8 loops whose transactions the stack
-// serialises, each sent as lite's driver in the stack sends one. The three alternate over rounds.
+// serialises. The three alternate over rounds.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { PGlite } from '@electric-sql/pglite';
 import { type Bench, createConversation, createUsers } from './harness.ts';
 import { middle, round } from './stats.ts';
 
@@ -62,40 +61,24 @@ async function pgbench(url: string, script: string, w: Workload, seconds: number
   }
 }
 
-const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
-
-/**
- * 8 loops for the given time; commits per second. On PGlite each transaction goes as the stack's lite
- * driver sends one (src/local/lite-statements.ts): BEGIN and the caller's settings in one pass, then
- * the statement, then COMMIT; the floor's BEGIN has no settings to go with. Without pgbench on
- * Postgres: the stack's connection pool, statement by statement.
- */
+/** PGlite: the same transactions from 8 loops for the given time; commits per second. */
 async function inProcess(bench: Bench, kind: 'floor' | 'chat_send', w: Workload, seconds: number): Promise<number> {
   const { db } = bench.stack;
   const deadline = performance.now() + seconds * 1000;
   let committed = 0;
-  const settings = `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${literal(w.claims)}, true), set_config('request.jwt.claim.sub', ${literal(w.sub)}, true)`;
-  const [text, params] = kind === 'floor'
-    ? [`with n as (update public.conversations set last_message_number = last_message_number + 1 where id = $1::uuid returning last_message_number)
-        insert into public.messages (chat_id, message_number, user_id, text) select $1::uuid, last_message_number, $2::uuid, 'floor' from n`, [w.chat, w.sub]]
-    : [`select public.chat_send($1, '[{"text":"loop"}]'::jsonb)`, [w.chat]];
-  const pg = db.kind === 'pglite' ? (db.connection.driver as PGlite) : undefined;
   const once = () =>
-    pg
-      ? db.exclusive(async () => {
-        try {
-          await pg.exec(kind === 'floor' ? 'begin' : `begin; ${settings}`);
-          await pg.query(text, params);
-          await pg.exec('commit');
-        } catch (error) {
-          await pg.exec('rollback');
-          throw error;
-        }
-      })
-      : db.transaction(async (tx) => {
-        if (kind === 'chat_send') await tx.exec(settings);
-        await tx.query(text, params);
-      });
+    db.transaction(async (tx) => {
+      if (kind === 'floor') {
+        await tx.query(
+          `with n as (update public.conversations set last_message_number = last_message_number + 1 where id = $1::uuid returning last_message_number)
+           insert into public.messages (chat_id, message_number, user_id, text) select $1::uuid, last_message_number, $2::uuid, 'floor' from n`,
+          [w.chat, w.sub],
+        );
+      } else {
+        await tx.query(`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true), set_config('request.jwt.claim.sub', $2, true)`, [w.claims, w.sub]);
+        await tx.query(`select public.chat_send($1, '[{"text":"loop"}]'::jsonb)`, [w.chat]);
+      }
+    });
   const started = performance.now();
   await Promise.all(Array.from({ length: WRITERS }, async () => {
     while (performance.now() < deadline) {
