@@ -1,8 +1,9 @@
 // Fan-out: one sender, N participants each on their own supabase-js client and socket, in a client
 // process of their own; the sender in another. Ours, the seed design and the same-hops floor take
-// turns in every round (the order rotates), one send at a time. For each send: until the function
-// answered, and until the last participant had the message; plus what the stack served for it.
-// With `liteFloor`, a fourth takes its turn too: the floor storing through lite as the sender.
+// turns in every round (the order rotates, and reverses every other round), one send at a time. For
+// each send: until the function answered, and until the last participant had the message; plus what
+// the stack served for it. With `liteFloor`, a fourth takes its turn too: the floor storing through
+// lite as the sender.
 import { type Bench, clientProcess, type Counts, counts, createConversation, createUsers, perSend } from './harness.ts';
 import { type Distribution, distribution, median, round } from './stats.ts';
 
@@ -57,8 +58,10 @@ export async function fanout(
     const results = Object.fromEntries(measured.map((d) => [d, { deliveryRounds: [] as number[][], responseRounds: [] as number[][], total: zero() }]));
     const logsBefore = bench.logs.length;
     for (let r = 0; r < rounds; r++) {
-      for (let k = 0; k < measured.length; k++) {
-        const design = measured[(r + k) % measured.length];
+      // The start rotates and every other round runs backwards: no design always follows the same one.
+      const order = r % 2 === 0 ? measured : [...measured].reverse();
+      for (let k = 0; k < order.length; k++) {
+        const design = order[(r + k) % order.length];
         const entry = results[design];
         const before = counts(bench);
         const samples = [];

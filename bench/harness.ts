@@ -32,10 +32,14 @@ const SEED_TABLE = `
   );
   alter table public.seed_messages enable row level security;
   grant all on public.seed_messages to service_role;
-  -- The floor's 'as_user' path (bench/floor-send) inserts as the caller, with policies that check nothing.
-  grant insert, select on public.seed_messages to authenticated;
-  create policy "floor inserts" on public.seed_messages for insert to authenticated with check (true);
-  create policy "floor reads back" on public.seed_messages for select to authenticated using (true);`;
+  -- The floor's 'as_user' path (bench/floor-send): one RPC through lite as the caller, as chat_send is
+  -- called, doing nothing but the INSERT (security definer, as chat_send: no RLS in the way).
+  create function public.floor_insert(chat_id uuid, text text) returns uuid
+  language sql security definer set search_path = '' as $$
+    insert into public.seed_messages (chat_id, text) values (floor_insert.chat_id, floor_insert.text) returning id
+  $$;
+  revoke execute on function public.floor_insert(uuid, text) from public, anon;
+  grant execute on function public.floor_insert(uuid, text) to authenticated;`;
 
 /** Creates the seed's message table on a fresh stack and makes its REST API see it. */
 export async function addSeedTable(stack: LocalStack): Promise<void> {

@@ -3,9 +3,10 @@
 // REST request carrying two private messages per recipient (ours sends message-insert and
 // conversation-update). No validation, no RPC logic, no participant lookup: the bench passes the
 // recipients. On Postgres the INSERT goes straight to the database; PGlite has no connection string,
-// so there it is one lite REST request with the secret key. With `as_user` it is one lite REST request
-// as the caller (their token, so lite verifies it and looks the user up), whatever the engine: the
-// least any design pays that stores through PostgREST as the user, as chat-send does.
+// so there it is one lite REST request with the secret key. With `as_user` it is one RPC through lite
+// as the caller (their token, so lite verifies it and looks the user up), whatever the engine, doing
+// nothing but the INSERT (`floor_insert`, bench/harness.ts): chat-send's path with chat_send's work
+// taken out, the least any design pays that stores through PostgREST as the user.
 import postgres from 'postgres';
 
 const url = Deno.env.get('SUPABASE_URL')!;
@@ -16,22 +17,30 @@ const secretKey = JSON.parse(Deno.env.get('SUPABASE_SECRET_KEYS')!)
 const dbUrl = Deno.env.get('SUPABASE_DB_URL');
 const sql = dbUrl ? postgres(dbUrl, { max: 4, onnotice: () => {} }) : undefined;
 
+async function post(path: string, headers: Record<string, string>, body: unknown): Promise<unknown> {
+  const response = await fetch(`${url}/rest/v1/${path}`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`floor-send: ${path} answered ${response.status}: ${await response.text()}`);
+  return response.json();
+}
+
 /** `authorization`: the caller's header, to insert as them; absent, the secret key. */
 async function insert(chatId: string, text: string, authorization?: string): Promise<{ id: string }> {
-  if (sql && !authorization) {
+  if (authorization) {
+    const id = await post('rpc/floor_insert', { apikey: publishableKey, authorization }, { chat_id: chatId, text });
+    return { id: id as string };
+  }
+  if (sql) {
     const [row] = await sql`insert into public.seed_messages (chat_id, text) values (${chatId}, ${text}) returning id`;
     return row as { id: string };
   }
-  const response = await fetch(`${url}/rest/v1/seed_messages?select=id`, {
-    method: 'POST',
-    headers: {
-      ...(authorization ? { apikey: publishableKey, authorization } : { apikey: secretKey }),
-      'content-type': 'application/json',
-      prefer: 'return=representation',
-    },
-    body: JSON.stringify({ chat_id: chatId, text }),
-  });
-  const [row] = await response.json();
+  const [row] = await post('seed_messages?select=id', { apikey: secretKey, prefer: 'return=representation' }, {
+    chat_id: chatId,
+    text,
+  }) as { id: string }[];
   return row;
 }
 
@@ -42,7 +51,9 @@ Deno.serve(async (req) => {
     recipients: string[];
     as_user?: boolean;
   };
-  const message = await insert(chat_id, text, as_user ? req.headers.get('authorization')! : undefined);
+  const authorization = req.headers.get('authorization');
+  if (as_user && !authorization) return Response.json({ error: "as_user needs the caller's token" }, { status: 400 });
+  const message = await insert(chat_id, text, as_user ? authorization! : undefined);
   const messages = recipients.flatMap((id) => [
     {
       topic: `user-realtime:${id}`,

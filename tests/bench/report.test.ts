@@ -54,8 +54,18 @@ describe('the #16 goals', () => {
     const goal = (start: string) => rows.find((g) => g.goal.startsWith(start))!;
     expect(goal('answered ≤ 1.5× the same-hops floor')).toMatchObject({ measured: '3 (rounds 3–3)', met: false });
     expect(goal('answered ≤ 1.5× the same-hops floor').reference).toBeUndefined();
-    expect(goal('the floor through lite as the sender')).toMatchObject({ measured: '2.5 (rounds 2.5–2.5)', met: false, reference: true });
+    expect(goal('the floor through lite as the sender, answered')).toMatchObject({ measured: '2.5 (rounds 2.5–2.5)', met: false, reference: true });
     expect(goal('answered ≤ 1.5× the floor through lite')).toMatchObject({ measured: '1.2 (rounds 1.2–1.2)', met: true, reference: true });
+    expect(goal('all received ≤ 1.5× the floor through lite')).toMatchObject({ measured: '1.2 (rounds 1.2–1.2)', met: true, reference: true });
+  });
+
+  it('print the floor through lite as a fifth column where it was measured, blank cells elsewhere', () => {
+    const ten = { ...fanout(), participants: 10 };
+    const page = markdown({ ...run, engines: [{ engine: 'postgres', fanout: [fanout(5), ten] }] });
+    const row = (label: string) => page.split('\n').find((line) => line.startsWith(`| ${label} |`))!.split(' | ');
+    expect(row('2 participants: answered')).toHaveLength(5);
+    expect(row('2 participants: answered')[4]).toMatch(/^5 ms/);
+    expect(row('10 participants: answered')).toEqual(['| 10 participants: answered', expect.stringMatching(/^6 ms/), expect.stringMatching(/^8 ms/), expect.stringMatching(/^2 ms/), ' |']);
   });
 
   it('leave the references out when the floor through lite was not measured', () => {
