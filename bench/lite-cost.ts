@@ -1,6 +1,7 @@
 // What one lite (local PostgREST) request costs by itself: the same one-row read as a bare statement
-// in a transaction, through lite with the secret key, and through lite with a user's token (which
-// makes lite look the user up). The three alternate request by request over rounds.
+// in a transaction, through lite with the secret key, and through lite with a user's token (RLS and
+// the user's claims, no user lookup: src/local/lite-rest-identity.ts). The three alternate request by
+// request over rounds.
 import { type Bench, createConversation, createUsers } from './harness.ts';
 import { type Distribution, distribution } from './stats.ts';
 

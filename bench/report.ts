@@ -171,7 +171,7 @@ function rows(results: EngineResults): string[][] {
     out.push(
       ['one-row read, bare statement in a transaction', '', '', formatDistribution(lite.direct)],
       ['the same read through lite, secret key', formatDistribution(lite.secretKey), '', ''],
-      ['the same read through lite, user token (lite looks the user up)', formatDistribution(lite.userToken), '', ''],
+      ['the same read through lite, user token (RLS and claims as the user)', formatDistribution(lite.userToken), '', ''],
     );
   }
   for (const c of results.channels ?? []) {
@@ -343,7 +343,7 @@ export const READING = `## Reading these numbers
 - **floor through lite (as the sender)**, at 2 participants: the same floor, but its INSERT is one RPC
   through lite carrying the sender's token (\`floor_insert\`, a security-definer SQL function doing only
   the INSERT), on either engine: chat-send's path with \`chat_send\`'s work taken out, the same
-  statements and round trips as ours (lite verifies the token and looks the user up). The goals are
+  statements and round trips as ours (lite verifies the token and sets the user's claims). The goals are
   against the same-hops floor; the rows marked "reference" put ours against this one, and this one
   against the same-hops floor: the least any design that stores through lite as the user can reach.
 - **throughput**: senders in one conversation each send as soon as their previous answer arrives, for

@@ -4,7 +4,7 @@
 // conversation-update). No validation, no RPC logic, no participant lookup: the bench passes the
 // recipients. On Postgres the INSERT goes straight to the database; PGlite has no connection string,
 // so there it is one lite REST request with the secret key. With `as_user` it is one RPC through lite
-// as the caller (their token, so lite verifies it and looks the user up), whatever the engine, doing
+// as the caller (their token, so lite verifies it and sets their claims), whatever the engine, doing
 // nothing but the INSERT (`floor_insert`, bench/harness.ts): chat-send's path with chat_send's work
 // taken out, the least any design pays that stores through PostgREST as the user.
 import postgres from 'postgres';

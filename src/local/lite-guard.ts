@@ -3,7 +3,7 @@
 // `role` claim became `SET LOCAL ROLE` (role postgres: superuser, RLS off), and `alg: none` (an empty
 // signature) counted as no token, i.e. anon. Hosted, the API roles are the only roles PostgREST can
 // switch to, tokens carry `exp`, and a bad token is a 401.
-import { errors, jwtVerify } from 'jose';
+import { errors, type JWTPayload, jwtVerify } from 'jose';
 import { rememberVerified } from './auth/verified-tokens.ts';
 
 /** The roles an API request may run as (PostgREST's authenticator is granted exactly these). */
@@ -18,33 +18,38 @@ const postgrestError = (status: number, code: string, message: string, details: 
     headers: { 'content-type': 'application/json' },
   });
 
+/** What the token guard found: a refusal in PostgREST's words, or the claims of a token it accepted. */
+export type TokenCheck = { rejection: Response } | { claims: JWTPayload | null };
+
 /**
  * A check answering 401 in PostgREST's words when a bearer token is not one hosted PostgREST would
- * accept. Tokens it accepted are remembered (auth/verified-tokens.ts), their expiry checked on every use.
+ * accept. Tokens it accepted are remembered (auth/verified-tokens.ts), their expiry checked on every
+ * use. API keys and requests without a token have no claims.
  */
-export function createTokenGuard(jwtSecret: string, apiKeys: ReadonlySet<string>): (request: Request) => Promise<Response | null> {
+export function createTokenGuard(jwtSecret: string, apiKeys: ReadonlySet<string>): (request: Request) => Promise<TokenCheck> {
   const key = new TextEncoder().encode(jwtSecret);
   const verify = rememberVerified(async (token) =>
     (await jwtVerify(token, key, { algorithms: ['HS256'], requiredClaims: ['exp'] })).payload
   );
+  const reject = (response: Response): TokenCheck => ({ rejection: response });
   return async (request) => {
     const header = request.headers.get('authorization');
-    if (header === null) return null;
+    if (header === null) return { claims: null };
     const token = header.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
-    if (!token) return postgrestError(401, 'PGRST301', 'Expected a Bearer token in the Authorization header');
-    if (apiKeys.has(token)) return null;
-    let claims: Record<string, unknown>;
+    if (!token) return reject(postgrestError(401, 'PGRST301', 'Expected a Bearer token in the Authorization header'));
+    if (apiKeys.has(token)) return { claims: null };
+    let claims: JWTPayload;
     try {
       claims = await verify(token);
     } catch (error) {
-      if (error instanceof errors.JWTExpired) return postgrestError(401, 'PGRST303', 'JWT expired');
-      if (error instanceof errors.JWTClaimValidationFailed) return postgrestError(401, 'PGRST303', `JWT ${error.message}`);
-      return postgrestError(401, 'PGRST301', 'No suitable key or wrong key type', 'None of the keys was able to decode the JWT');
+      if (error instanceof errors.JWTExpired) return reject(postgrestError(401, 'PGRST303', 'JWT expired'));
+      if (error instanceof errors.JWTClaimValidationFailed) return reject(postgrestError(401, 'PGRST303', `JWT ${error.message}`));
+      return reject(postgrestError(401, 'PGRST301', 'No suitable key or wrong key type', 'None of the keys was able to decode the JWT'));
     }
     if (claims.role !== undefined && !API_ROLES.includes(claims.role as string)) {
-      return postgrestError(401, 'PGRST301', `JWT role ${JSON.stringify(claims.role)} is not one of ${API_ROLES.join(', ')}`);
+      return reject(postgrestError(401, 'PGRST301', `JWT role ${JSON.stringify(claims.role)} is not one of ${API_ROLES.join(', ')}`));
     }
-    return null;
+    return { claims };
   };
 }
 

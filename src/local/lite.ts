@@ -2,6 +2,7 @@ import { App, type ResolvedKey } from '@supabase/lite';
 import type { StackDatabase } from './database.ts';
 import type { StackKeys } from './keys.ts';
 import { asPostgrestStatus, bodyRejection, createTokenGuard } from './lite-guard.ts';
+import { createRestIdentity } from './lite-rest-identity.ts';
 import { batchContextStatements, deferStatements } from './lite-statements.ts';
 
 export interface LiteOptions {
@@ -16,6 +17,7 @@ export interface LiteOptions {
 export function createLite(db: StackDatabase, keys: StackKeys, options: LiteOptions) {
   const statements = deferStatements(db.connection, db.kind);
   batchContextStatements(db.connection);
+  const identity = createRestIdentity();
   const resolved = new Map<string, ResolvedKey>([
     [keys.publishableKey, { type: 'publishable', claims: { role: 'anon' } }],
     [keys.anonKey, { type: 'publishable', claims: { role: 'anon' } }],
@@ -36,13 +38,14 @@ export function createLite(db: StackDatabase, keys: StackKeys, options: LiteOpti
     options: {
       server: {
         admin: false,
+        middlewares: [identity.middleware],
         apiKeys: { resolver: async (key: string) => resolved.get(key) ?? null },
       },
     },
   });
 
   const apiKeys = new Set(resolved.keys());
-  const tokenRejection = createTokenGuard(keys.jwtSecret, apiKeys);
+  const checkToken = createTokenGuard(keys.jwtSecret, apiKeys);
 
   /** The whole response is read inside the exclusive section: lite's transaction ends with it. */
   function serve(request: Request): Promise<Response> {
@@ -55,18 +58,20 @@ export function createLite(db: StackDatabase, keys: StackKeys, options: LiteOpti
 
   /**
    * REST requests first meet the checks hosted PostgREST makes (lite-guard.ts), outside the
-   * exclusive section, so a slow body never holds the database.
+   * exclusive section, so a slow body never holds the database. A token it accepted gives lite the
+   * request's identity (lite-rest-identity.ts).
    */
   async function fetch(request: Request): Promise<Response> {
     if (!new URL(request.url).pathname.startsWith('/rest/v1/')) return serve(request);
-    const rejection = await tokenRejection(request);
-    if (rejection) return rejection;
+    const token = await checkToken(request);
+    if ('rejection' in token) return token.rejection;
     if (request.body) {
       const body = await request.arrayBuffer();
       const tooDeep = bodyRejection(new TextDecoder().decode(body));
       if (tooDeep) return tooDeep;
       request = new Request(request, { body });
     }
+    if (token.claims) identity.remember(request, token.claims);
     return asPostgrestStatus(await serve(request));
   }
 

@@ -1,5 +1,6 @@
 // lite sets a request's role, claims and request.* settings; the stack batches those set_configs
-// (src/local/lite-statements.ts). The RPC must still see every setting, in fewer statements.
+// (src/local/lite-statements.ts) and skips lite's user and session lookups on REST
+// (src/local/lite-rest-identity.ts). The RPC must still see every setting, in fewer statements.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, startLocalTarget } from '../support/stack.ts';
 
@@ -27,7 +28,7 @@ for (const engine of ['pglite', 'postgres'] as const) {
     }, 120_000);
     afterAll(() => local?.stop());
 
-    it('gives an RPC the caller role, claims and request settings, in at most 8 statements', async () => {
+    it('gives an RPC the caller role, claims and request settings, in at most 6 statements', async () => {
       const user = await signUp(local, 'probe');
       const call = () =>
         fetch(`${local.url}/rest/v1/rpc/bench_probe_context`, {
@@ -49,8 +50,25 @@ for (const engine of ['pglite', 'postgres'] as const) {
         header: 'seen',
         uid: user.id,
       });
-      // The user and session lookups, BEGIN, two set_configs, the call, the response settings, COMMIT.
-      expect(statements).toBeLessThanOrEqual(8);
+      // BEGIN, two set_configs, the call, the response settings, COMMIT: no user or session lookup,
+      // as hosted PostgREST makes none (src/local/lite-rest-identity.ts).
+      expect(statements).toBeLessThanOrEqual(6);
+    });
+
+    it('serves REST to a signed-out session until its token expires, as hosted PostgREST does; Auth refuses it', async () => {
+      const user = await signUp(local, 'signed-out');
+      const headers = { apikey: local.publishableKey, authorization: `Bearer ${user.token}` };
+      const loggedOut = await fetch(`${local.url}/auth/v1/logout`, { method: 'POST', headers });
+      expect(loggedOut.status).toBe(204);
+      const rest = await fetch(`${local.url}/rest/v1/rpc/bench_probe_context`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(await rest.json()).toMatchObject({ role: 'authenticated', uid: user.id });
+      const auth = await fetch(`${local.url}/auth/v1/user`, { headers });
+      expect(auth.status).toBe(403);
+      expect(await auth.json()).toMatchObject({ error_code: 'session_not_found' });
     });
   });
 }
