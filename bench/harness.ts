@@ -95,19 +95,27 @@ export interface BenchUser {
   token: string;
 }
 
-/** Users straight into auth.users (signing up 1000 through bcrypt would dominate the run), with tokens signed like GoTrue's. */
+/**
+ * Users straight into auth.users, each with a session (signing up 1000 through bcrypt would dominate
+ * the run), and tokens signed like GoTrue's: they carry the session, as every access token Auth
+ * issues does.
+ */
 export async function createUsers(bench: Bench, count: number): Promise<BenchUser[]> {
   const rows = await bench.stack.db.transaction((tx) =>
-    tx.query<{ id: string }>(
-      `insert into auth.users (id, aud, role, email)
-       select gen_random_uuid(), 'authenticated', 'authenticated', 'bench-' || gen_random_uuid() || '@example.test'
-       from generate_series(1, $1) returning id`,
+    tx.query<{ id: string; session_id: string }>(
+      `with users as (
+         insert into auth.users (id, aud, role, email)
+         select gen_random_uuid(), 'authenticated', 'authenticated', 'bench-' || gen_random_uuid() || '@example.test'
+         from generate_series(1, $1) returning id)
+       insert into auth.sessions (id, user_id, aal, created_at, updated_at)
+       select gen_random_uuid(), id, 'aal1', now(), now() from users
+       returning user_id as id, id as session_id`,
       [count],
     ));
   const secret = new TextEncoder().encode(bench.stack.keys.jwtSecret);
-  return Promise.all(rows.map(async ({ id }) => ({
+  return Promise.all(rows.map(async ({ id, session_id }) => ({
     id,
-    token: await new SignJWT({ sub: id, role: 'authenticated', aud: 'authenticated', email: `${id}@example.test` })
+    token: await new SignJWT({ sub: id, role: 'authenticated', aud: 'authenticated', email: `${id}@example.test`, session_id, aal: 'aal1' })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuedAt()
       .setExpirationTime('2h')
