@@ -305,17 +305,19 @@ export const READING = `## Reading these numbers
   Realtime messages per send — and messages, not requests, are what the hosted quota counts.
 - **PostgREST requests are not database statements.** lite (our local PostgREST) runs several
   statements per request: BEGIN, the caller's role and claims, PostgREST's \`request.*\` settings, the
-  call, a read of \`response.*\`, COMMIT, plus a user and a session lookup for a user token. lite sets
-  each setting with its own \`set_config\` (ten statements per RPC); the stack now batches them into two
+  call, a read of \`response.*\`, COMMIT, and for a user token a user and a session lookup. lite sets
+  each setting with its own \`set_config\` (ten statements per RPC); the stack batches them into two
   (\`src/local/lite-statements.ts\`), which took ours from 15 to 7 statements per send and the seed
-  from 18 to 12 (16 → 8 for a signed-in session, with its session lookup). BEGIN and those two answer
-  nothing lite reads, so they go with the next statement (one multi-statement \`exec\` on PGlite, one
-  pipelined write on Postgres): ours' 7 statements take 4 round trips on Postgres, 5 calls on PGlite.
+  from 18 to 12, and skips the lookups on REST (\`src/local/lite-rest-identity.ts\`), which took ours
+  to 6. BEGIN and the settings answer nothing lite reads, so they go with the next statement (one
+  multi-statement \`exec\` on PGlite, one pipelined write on Postgres): ours' 6 statements take 3 round
+  trips on Postgres, 4 calls on PGlite.
 - **What lite costs.** Every lite request pays its sequential statements, whoever calls: compare the
-  one-row read through lite with the secret key against the bare statement. A user token adds only the
-  user (and session) lookup: the user-token row against the secret-key row (#16 measured 1.4–1.9 ms on
-  a quiet machine), not the ~5 ms these docs used to claim for it. Hosted PostgREST verifies the token
-  without a lookup and sends its settings in one statement.
+  one-row read through lite with the secret key against the bare statement. A user token adds RLS and
+  its claims: the user-token row against the secret-key row. lite also looked the token's user and
+  session up on every REST request (1.4–1.9 ms on a quiet machine), though its REST layer takes the
+  identity from the token; hosted PostgREST looks nothing up, and neither does the stack now. Hosted
+  PostgREST verifies the token once and sends its settings in one statement.
 - **Large groups: the fan-out dominates.** At 100 and 1000 participants the seed spends its time on
   one Realtime request per participant; ours spends it in the Realtime server writing frames to every
   subscriber (the \`broadcast request\` column), once per event.
