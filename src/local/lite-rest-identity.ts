@@ -6,6 +6,7 @@ import type { ServerOptions } from '@supabase/lite';
 import type { JWTPayload } from 'jose';
 
 type Middleware = NonNullable<ServerOptions['middlewares']>[number];
+type Identity = JWTPayload & { sub: string; session_id: string };
 
 /**
  * A lite middleware giving a REST request the identity lite's auth middleware would find, from the
@@ -13,19 +14,19 @@ type Middleware = NonNullable<ServerOptions['middlewares']>[number];
  * request before lite serves it. A token without a session_id (lite mints none) is left to lite.
  */
 export function createRestIdentity() {
-  const verified = new WeakMap<Request, { sub: string; session_id: string; claims: JWTPayload }>();
+  const verified = new WeakMap<Request, Identity>();
   const middleware: Middleware = async (c, next) => {
-    const identity = verified.get(c.req.raw);
-    if (identity) {
-      c.set('userId', identity.sub);
-      c.set('sessionId', identity.session_id);
-      c.set('jwt', identity.claims);
+    const claims = verified.get(c.req.raw);
+    if (claims) {
+      c.set('userId', claims.sub);
+      c.set('sessionId', claims.session_id);
+      c.set('jwt', claims);
     }
     await next();
   };
   function remember(request: Request, claims: JWTPayload): void {
     if (typeof claims.sub === 'string' && typeof claims.session_id === 'string' && claims.session_id !== '') {
-      verified.set(request, { sub: claims.sub, session_id: claims.session_id, claims });
+      verified.set(request, claims as Identity);
     }
   }
   return { middleware, remember };
