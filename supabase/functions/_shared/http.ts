@@ -45,6 +45,22 @@ export async function readJson(request: Request, maxBytes: number): Promise<unkn
   }
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (declared > maxBytes) throw new HttpError(413, 'body_too_large', `request body is larger than ${maxBytes} bytes`);
+  const bytes = Number.isInteger(declared) ? new Uint8Array(await request.arrayBuffer()) : await readAtMost(request, maxBytes);
+  if (bytes.byteLength > maxBytes) throw new HttpError(413, 'body_too_large', `request body is larger than ${maxBytes} bytes`);
+  const text = new TextDecoder().decode(bytes);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'invalid_json', 'request body is not valid JSON');
+  }
+}
+
+/**
+ * A body without a Content-Length (chunked) is counted as it streams and refused at the limit. One
+ * that declares its length is framed by it (the HTTP server never hands on more), so it is read at
+ * once: iterating the stream cost a small body ~0.2 ms.
+ */
+async function readAtMost(request: Request, maxBytes: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   if (request.body) {
@@ -54,12 +70,7 @@ export async function readJson(request: Request, maxBytes: number): Promise<unkn
       chunks.push(chunk);
     }
   }
-  const text = new TextDecoder().decode(concat(chunks, size));
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new HttpError(400, 'invalid_json', 'request body is not valid JSON');
-  }
+  return concat(chunks, size);
 }
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {

@@ -39,6 +39,15 @@ describe('readJson', () => {
     expect(await refusal(readJson(request, 100))).toMatchObject({ status: 415 });
   });
 
+  it('reads a body that declares its length at once, and still refuses one longer than the limit', async () => {
+    const declaring = (body: string, length: number) =>
+      new Request('http://fn.test/', { method: 'POST', body, headers: { 'content-type': 'application/json', 'content-length': String(length) } });
+    expect(await readJson(declaring('{"a":1}', 7), 100)).toEqual({ a: 1 });
+    expect(await refusal(readJson(declaring('x'.repeat(101), 101), 100))).toMatchObject({ status: 413 });
+    // A server frames the body by its declared length; should one ever hand on more, the limit holds.
+    expect(await refusal(readJson(declaring('x'.repeat(101), 10), 100))).toMatchObject({ status: 413 });
+  });
+
   it('still refuses an oversized or broken body after the type', async () => {
     expect(await refusal(readJson(post('x'.repeat(101), 'application/json'), 100))).toMatchObject({ status: 413 });
     expect(await refusal(readJson(post('{"a":', 'application/json'), 100))).toMatchObject({ status: 400, code: 'invalid_json' });
