@@ -180,7 +180,9 @@ describe.each(['pglite', 'postgres'] as const)('per-user settings on %s (issue 1
       const y = await create(alice, [bob], 'y');
       await send(alice, x, 'x1');
       await send(alice, y, 'y1');
-      const ready = (s: InboxStore) => s.getSnapshot().conversations.filter((c) => c.last_message_number === 1).length >= 2;
+      // x and y themselves: bob's earlier conversations hold one message too (a barrier), and counting
+      // them let the order be read before y1 had arrived (y still ordered by its creation, before x1).
+      const ready = (s: InboxStore) => [x, y].every((id) => s.getSnapshot().conversations.find((c) => c.id === id)?.last_message_number === 1);
       await waitFor(() => ready(one) && ready(two), 'both tabs to see x and y');
       const ids = (s: InboxStore) => s.getSnapshot().active.map((c) => c.id).filter((id) => id === x || id === y);
       expect(ids(one)).toEqual([y, x]);
