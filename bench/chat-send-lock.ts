@@ -31,7 +31,7 @@ try {
     const script = join(dir, 'send.sql');
     writeFileSync(script, `begin;
 select set_config('role', 'authenticated', true), set_config('request.jwt.claims', json_build_object('sub', (select id from public.bench_senders where i = :client_id % (select count(*) from public.bench_senders)), 'role', 'authenticated')::text, true);
-select public.chat_send('${chat}', '[{"text":"hello"}]');
+select public.chat_send('${chat}', jsonb_build_array(jsonb_build_object('text', 'hello', 'client_msg_id', gen_random_uuid()::text)));
 commit;
 `);
     const url = new URL(database.url);

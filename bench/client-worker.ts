@@ -40,8 +40,9 @@ async function subscribe(target: Target, users: User[], isPrivate: boolean): Pro
 const FUNCTION: Record<SendDesign, string> = { ours: 'chat-send', seed: 'seed-chat-send', floor: 'floor-send', liteFloor: 'floor-send' };
 
 async function send(target: Target, design: SendDesign, sender: User, chatId: string, text: string, recipients: string[]) {
+  // Ours sends as InboxStore.send does: with a client_msg_id, which chat_send looks for.
   const body = design === 'ours'
-    ? { chat_id: chatId, text }
+    ? { chat_id: chatId, text, client_msg_id: crypto.randomUUID() }
     : design === 'seed'
     ? { chat_id: chatId, text, user_id: sender.id }
     : { chat_id: chatId, text, recipients, as_user: design === 'liteFloor' };

@@ -2,7 +2,9 @@
 // transaction wrapped identically (the same set_config statement PostgREST's context needs: role
 // authenticated and the caller's claims for the RPC, the connection's own role for the INSERT, which
 // RLS would refuse as authenticated). One connection, sequential; the two alternate send by send, over
-// rounds. Rows written are read once, outside anything timed.
+// rounds. The RPC's message carries a client_msg_id, as every send from the client does. Rows written
+// are read once, outside anything timed.
+import { randomUUID } from 'node:crypto';
 import { type Bench, createConversation, createUsers } from './harness.ts';
 import { type Distribution, distribution, type Ratio, ratioOf } from './stats.ts';
 
@@ -31,7 +33,7 @@ export async function databaseCost(bench: Bench, rounds: number, iterationsPerRo
   const rpc = (text: string) =>
     db.transaction(async (tx) => {
       await tx.query(CONTEXT, ['authenticated', claims, owner.id]);
-      await tx.query('select public.chat_send($1, $2::jsonb)', [rpcChat, JSON.stringify([{ text }])]);
+      await tx.query('select public.chat_send($1, $2::jsonb)', [rpcChat, JSON.stringify([{ text, client_msg_id: randomUUID() }])]);
     });
   let n = 0;
   const insert = () =>
@@ -45,7 +47,7 @@ export async function databaseCost(bench: Bench, rounds: number, iterationsPerRo
   const rpcRowsWritten = await db.transaction(async (tx) => {
     const before = (await tx.query<{ n: number }>(ROWS_WRITTEN))[0].n;
     await tx.query(CONTEXT, ['authenticated', claims, owner.id]);
-    await tx.query('select public.chat_send($1, $2::jsonb)', [rpcChat, JSON.stringify([{ text: 'counted' }])]);
+    await tx.query('select public.chat_send($1, $2::jsonb)', [rpcChat, JSON.stringify([{ text: 'counted', client_msg_id: randomUUID() }])]);
     await tx.query("select set_config('role', 'none', true)");
     return (await tx.query<{ n: number }>(ROWS_WRITTEN))[0].n - before;
   });

@@ -3,7 +3,7 @@
 // numbered message, commit) beside chat_send at 2 and at 1000 participants. On Postgres the writers
 // are pgbench clients (8 connections, a process of their own; without pgbench on the PATH, 8 loops on
 // the stack's connection pool); on PGlite, which is one session, 8 loops whose transactions the stack
-// serialises. The three alternate over rounds.
+// serialises. chat_send's message carries a client_msg_id, as the client's do. The three alternate over rounds.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,7 +36,7 @@ commit;
 `;
 const CHAT_SEND = `begin;
 select set_config('role', 'authenticated', true), set_config('request.jwt.claims', :claims, true), set_config('request.jwt.claim.sub', :sub, true);
-select public.chat_send(:chat, '[{"text":"pgbench"}]'::jsonb);
+select public.chat_send(:chat, jsonb_build_array(jsonb_build_object('text', 'pgbench', 'client_msg_id', gen_random_uuid()::text)));
 commit;
 `;
 
@@ -76,7 +76,7 @@ async function inProcess(bench: Bench, kind: 'floor' | 'chat_send', w: Workload,
         );
       } else {
         await tx.query(`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true), set_config('request.jwt.claim.sub', $2, true)`, [w.claims, w.sub]);
-        await tx.query(`select public.chat_send($1, '[{"text":"loop"}]'::jsonb)`, [w.chat]);
+        await tx.query(`select public.chat_send($1, jsonb_build_array(jsonb_build_object('text', 'loop', 'client_msg_id', gen_random_uuid()::text)))`, [w.chat]);
       }
     });
   const started = performance.now();
